@@ -1,0 +1,3 @@
+#pragma once
+/// Umbrella header of kono::datasets.
+#include <kono/meshes.hpp>

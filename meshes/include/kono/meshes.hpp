@@ -1,0 +1,3 @@
+#pragma once
+/// Umbrella header of kono::meshes.
+#include <kono/core.hpp>

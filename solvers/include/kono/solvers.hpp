@@ -1,0 +1,4 @@
+#pragma once
+/// Umbrella header of kono::solvers (PETSc reference solvers and data generation).
+#include <kono/datasets.hpp>
+#include <kono/solvers/petsc_runtime.hpp>

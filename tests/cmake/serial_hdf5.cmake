@@ -1,0 +1,8 @@
+include(${KONO_CMAKE_DIR}/konoCheckHdf5.cmake)
+if(PARALLEL)
+  kono_check_hdf5_parallel(TRUE "1.10.8")
+  message("parallel HDF5 accepted")
+else()
+  kono_check_hdf5_parallel(FALSE "1.10.8")
+  message("serial HDF5 accepted (wrong)")
+endif()
