@@ -404,4 +404,51 @@ template std::vector<double> Hdf5File::read_attribute<std::vector<double>>(std::
 template std::vector<std::int64_t> Hdf5File::read_attribute<std::vector<std::int64_t>>(std::string const&,
                                                                                        std::string const&) const;
 
+std::vector<std::string> Hdf5File::list_attributes(std::string const& object) const {
+  Impl::Hdf5ErrorSilencer quiet;
+  Hdf5Handle const obj = Impl::open_object(id(), object);
+  KONO_USER_REQUIRE(obj.valid(), invalid_argument,
+                    "kono::Hdf5File::list_attributes: object \"" << object << "\" missing in \"" << m_path << "\"");
+  std::vector<std::string> names;
+  auto collect = [](hid_t, char const* name, H5A_info_t const*, void* data) -> herr_t {
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+    return 0;
+  };
+  hsize_t idx = 0;
+  herr_t const rc = H5Aiterate2(obj.get(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect, &names);
+  KONO_USER_REQUIRE(rc >= 0, corrupt_file,
+                    "kono::Hdf5File::list_attributes: cannot list attributes of \"" << object << "\" in \"" << m_path
+                                                                                    << "\": " << Impl::hdf5_error_stack());
+  return names;
+}
+
+std::string Hdf5File::attribute_as_text(std::string const& object, std::string const& name) const {
+  Impl::Hdf5ErrorSilencer quiet;
+  Hdf5Handle const obj = Impl::open_object(id(), object);
+  KONO_USER_REQUIRE(obj.valid(), invalid_argument,
+                    "kono::Hdf5File::attribute_as_text: object \"" << object << "\" missing in \"" << m_path << "\"");
+  Hdf5Handle const attr(H5Aopen(obj.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
+  KONO_USER_REQUIRE(attr.valid(), invalid_argument,
+                    "kono::Hdf5File::attribute_as_text: attribute \"" << name << "\" of \"" << object
+                                                                       << "\" missing in \"" << m_path << "\"");
+  Hdf5Handle const type(H5Aget_type(attr.get()), H5Tclose);
+  Hdf5Handle const space(H5Aget_space(attr.get()), H5Sclose);
+  H5T_class_t const cls = H5Tget_class(type.get());
+  hssize_t const n = H5Sget_simple_extent_npoints(space.get());
+  auto join = [](auto const& values) {
+    std::ostringstream os;
+    if (values.size() != 1) os << "[";
+    for (std::size_t i = 0; i < values.size(); ++i) os << (i ? ", " : "") << values[i];
+    if (values.size() != 1) os << "]";
+    return os.str();
+  };
+  if (cls == H5T_STRING) {
+    if (n == 1) return read_attribute<std::string>(object, name);
+    return join(read_attribute<std::vector<std::string>>(object, name));
+  }
+  if (cls == H5T_FLOAT) return join(read_attribute<std::vector<double>>(object, name));
+  if (cls == H5T_INTEGER) return join(read_attribute<std::vector<std::int64_t>>(object, name));
+  return "(" + std::to_string(n) + " values of a non-numeric type)";
+}
+
 }  // namespace kono

@@ -154,3 +154,17 @@ TEST(Hdf5File, ErrorStackAndCollectiveCheckHelpers) {
 }
 
 }  // namespace
+
+namespace {
+TEST(Hdf5FileAttributes, ListsAndFormatsAttributesOfTheSharedDarcyFile) {
+  kono::Hdf5File const file(kono::test::shared_data("darcy_16.h5"), MPI_COMM_SELF);
+  auto const names = file.list_attributes("/");
+  EXPECT_THAT(names, ::testing::Contains("source_repository"));
+  EXPECT_THAT(names, ::testing::Contains("pde"));
+  EXPECT_EQ(file.attribute_as_text("/", "source_repository"), "https://github.com/neuraloperator/neuraloperator");
+  EXPECT_EQ(file.attribute_as_text("/test", "n_samples"), "50");
+  EXPECT_EQ(file.attribute_as_text("/train", "resolution"), "16");
+  EXPECT_KONO_ERROR(file.list_attributes("/nope"), invalid_argument, "\"/nope\" missing");
+  EXPECT_KONO_ERROR(file.attribute_as_text("/", "nope"), invalid_argument, "attribute \"nope\"");
+}
+}  // namespace

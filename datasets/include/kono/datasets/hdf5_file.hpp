@@ -84,6 +84,10 @@ class Hdf5File {
   template <class T>
   std::vector<T> read_array(std::string const& dataset) const;
 
+  /// Names of the attributes of `object` in creation order; throws Error{invalid_argument} if missing.
+  std::vector<std::string> list_attributes(std::string const& object) const;
+  /// Any string or numeric attribute formatted as text ("1", "0.01", "[16, 16]"), for `kono info`.
+  std::string attribute_as_text(std::string const& object, std::string const& name) const;
   /// True if `object` exists and carries attribute `name`.
   bool has_attribute(std::string const& object, std::string const& name) const;
   /// Attribute `name` of `object` ("/" for the root) as T: std::string (fixed or variable

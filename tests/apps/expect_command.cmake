@@ -1,0 +1,16 @@
+# Runs COMMAND (a ;-list) and checks its exit code (EXIT: 0 or "nonzero") and that its combined
+# output matches REGEX. Used for CLI smoke tests where both the code and the message matter.
+separate_arguments(cmd UNIX_COMMAND "${COMMAND}")
+execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+set(all "${out}${err}")
+message("${all}")
+if(EXIT STREQUAL "nonzero")
+  if(rc EQUAL 0)
+    message(FATAL_ERROR "expected a non-zero exit code, got 0")
+  endif()
+elseif(NOT rc EQUAL EXIT)
+  message(FATAL_ERROR "expected exit code ${EXIT}, got ${rc}")
+endif()
+if(NOT all MATCHES "${REGEX}")
+  message(FATAL_ERROR "output does not match: ${REGEX}")
+endif()
