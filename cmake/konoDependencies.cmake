@@ -104,6 +104,27 @@ macro(kono_find_vtk)
   endif()
 endmacro()
 
+# nlohmann-json: layer and model configurations (the architecture stored in model files).
+macro(kono_find_json)
+  if(NOT TARGET kono::Dep_JSON)
+    find_package(nlohmann_json 3.9 REQUIRED)
+    add_library(kono::Dep_JSON INTERFACE IMPORTED GLOBAL)
+    set_target_properties(kono::Dep_JSON PROPERTIES INTERFACE_LINK_LIBRARIES nlohmann_json::nlohmann_json)
+  endif()
+endmacro()
+
+# CBLAS (OpenBLAS on Debian): host GEMM for pointwise and dense layers, float and double.
+macro(kono_find_cblas)
+  if(NOT TARGET kono::Dep_CBLAS)
+    find_package(PkgConfig REQUIRED)
+    pkg_search_module(KONO_CBLAS REQUIRED IMPORTED_TARGET GLOBAL openblas cblas blas)
+    find_path(KONO_CBLAS_INCLUDE_DIR cblas.h HINTS ${KONO_CBLAS_INCLUDE_DIRS} PATH_SUFFIXES openblas REQUIRED)
+    add_library(kono::Dep_CBLAS INTERFACE IMPORTED GLOBAL)
+    set_target_properties(kono::Dep_CBLAS PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${KONO_CBLAS_INCLUDE_DIR}"
+                                                     INTERFACE_LINK_LIBRARIES PkgConfig::KONO_CBLAS)
+  endif()
+endmacro()
+
 # Everything the installed libraries need, in dependency order.
 macro(kono_find_library_dependencies)
   find_package(MPI REQUIRED COMPONENTS C CXX)
@@ -113,4 +134,6 @@ macro(kono_find_library_dependencies)
   kono_find_vtk()
   kono_find_fftw()
   kono_find_petsc()
+  kono_find_json()
+  kono_find_cblas()
 endmacro()

@@ -47,3 +47,16 @@ TEST(Error, MpiCheckTurnsFailuresIntoErrors) {
 }
 
 }  // namespace
+
+#include <kono/core/closest_match.hpp>
+
+namespace {
+TEST(ClosestMatch, SuggestsOnlyNearNames) {
+  std::vector<std::string> const known{"spectral_conv", "linear", "gelu"};
+  EXPECT_EQ(kono::edit_distance("kitten", "sitting"), 3u);
+  EXPECT_EQ(kono::closest_match("spectal_conv", known), "spectral_conv");
+  EXPECT_EQ(kono::closest_match("lnear", known), "linear");
+  EXPECT_EQ(kono::closest_match("transformer", known), "");
+  EXPECT_EQ(kono::known_names_hint("gelo", known), "; known: spectral_conv, linear, gelu; did you mean \"gelu\"?");
+}
+}  // namespace

@@ -1,5 +1,6 @@
 #pragma once
 /// Umbrella header of kono::core.
+#include <kono/core/closest_match.hpp>
 #include <kono/core/config.hpp>
 #include <kono/core/error.hpp>
 #include <kono/core/kokkos_compat.hpp>
