@@ -1,0 +1,95 @@
+#include <kono/core/closest_match.hpp>
+#include <kono/operators/layers/activation.hpp>
+
+namespace kono {
+namespace {
+template <class MemorySpace, class Scalar>
+struct ActivationContext : Layer<MemorySpace, Scalar>::Context {
+  Tensor<MemorySpace, Scalar> x;
+};
+
+// Value and derivative in double: float GELU via erf loses digits the gradient check notices.
+KOKKOS_INLINE_FUNCTION double act_value(ActivationKind k, double x) {
+  switch (k) {
+    case ActivationKind::gelu: return 0.5 * x * (1.0 + math::erf(x * 0.70710678118654752440));
+    case ActivationKind::relu: return x > 0 ? x : 0.0;
+    case ActivationKind::tanh: return math::tanh(x);
+    case ActivationKind::silu: return x / (1.0 + math::exp(-x));
+  }
+  return 0.0;
+}
+
+KOKKOS_INLINE_FUNCTION double act_derivative(ActivationKind k, double x) {
+  switch (k) {
+    case ActivationKind::gelu:
+      return 0.5 * (1.0 + math::erf(x * 0.70710678118654752440)) + x * 0.39894228040143267794 * math::exp(-0.5 * x * x);
+    case ActivationKind::relu: return x > 0 ? 1.0 : 0.0;
+    case ActivationKind::tanh: {
+      double const t = math::tanh(x);
+      return 1.0 - t * t;
+    }
+    case ActivationKind::silu: {
+      double const s = 1.0 / (1.0 + math::exp(-x));
+      return s * (1.0 + x * (1.0 - s));
+    }
+  }
+  return 0.0;
+}
+}  // namespace
+
+char const* to_string(ActivationKind kind) noexcept {
+  switch (kind) {
+    case ActivationKind::gelu: return "gelu";
+    case ActivationKind::relu: return "relu";
+    case ActivationKind::tanh: return "tanh";
+    case ActivationKind::silu: return "silu";
+  }
+  return "?";
+}
+
+ActivationKind activation_from_string(std::string const& name) {
+  for (auto k : {ActivationKind::gelu, ActivationKind::relu, ActivationKind::tanh, ActivationKind::silu})
+    if (name == to_string(k)) return k;
+  KONO_THROW(invalid_argument, "unknown activation \"" << name << "\""
+                                                       << known_names_hint(name, {"gelu", "relu", "tanh", "silu"}));
+}
+
+template <class MemorySpace, class Scalar>
+std::unique_ptr<Layer<MemorySpace, Scalar>> Activation<MemorySpace, Scalar>::from_config(LayerConfig const& cfg) {
+  std::string type = config_get<std::string>(cfg, "type", "activation");
+  if (type == "activation") type = config_get<std::string>(cfg, "kind", "activation");
+  return std::make_unique<Activation>(activation_from_string(type));
+}
+
+template <class MemorySpace, class Scalar>
+auto Activation<MemorySpace, Scalar>::forward_impl(execution_space const& space, tensor_type const& x,
+                                                   tensor_type const& y) const -> std::unique_ptr<Context> {
+  auto ctx = std::make_unique<ActivationContext<MemorySpace, Scalar>>();
+  ctx->x = x;
+  ActivationKind const kind = m_kind;
+  auto xv = x.data();
+  auto yv = y.data();
+  Kokkos::parallel_for(
+      "kono::Activation::forward", Kokkos::RangePolicy<execution_space>(space, 0, xv.extent(0)),
+      KOKKOS_LAMBDA(std::size_t i) { yv(i) = static_cast<Scalar>(act_value(kind, double(xv(i)))); });
+  return ctx;
+}
+
+template <class MemorySpace, class Scalar>
+void Activation<MemorySpace, Scalar>::backward_impl(execution_space const& space, Context const& base_ctx,
+                                                    tensor_type const& dy, tensor_type const* dx, GradientMode) const {
+  auto const& ctx = static_cast<ActivationContext<MemorySpace, Scalar> const&>(base_ctx);
+  this->check_output(ctx.x.shape(), dy, "gradient dy");
+  if (!dx) return;
+  this->check_output(ctx.x.shape(), *dx, "gradient dx");
+  ActivationKind const kind = m_kind;
+  auto xv = ctx.x.data();
+  auto dyv = dy.data();
+  auto dxv = dx->data();
+  Kokkos::parallel_for(
+      "kono::Activation::backward", Kokkos::RangePolicy<execution_space>(space, 0, xv.extent(0)),
+      KOKKOS_LAMBDA(std::size_t i) { dxv(i) = static_cast<Scalar>(double(dyv(i)) * act_derivative(kind, double(xv(i)))); });
+}
+
+KONO_INSTANTIATE_FOR_SCALARS(Activation)
+}  // namespace kono
