@@ -4,6 +4,7 @@
 #include <kono/core/closest_match.hpp>
 #include <kono/operators/layer_registry.hpp>
 #include <kono/operators/layers/activation.hpp>
+#include <kono/operators/layers/conv.hpp>
 #include <kono/operators/layers/grid_embedding.hpp>
 #include <kono/operators/layers/linear.hpp>
 #include <kono/operators/layers/sequential.hpp>
@@ -70,6 +71,7 @@ void register_builtin_layers() {
   done = true;
   register_basic_layers<DefaultMemorySpace, float>();
   register_basic_layers<DefaultMemorySpace, double>();
+  Impl::register_conv_layers();
 }
 
 #define KONO_INSTANTIATE_REGISTRY(S)                                                                          \

@@ -1,3 +1,27 @@
 #pragma once
-/// Umbrella header of kono::operators (layers, models, training). It builds on datasets.
+/// Umbrella header of kono::operators: layers, models, losses, metrics, optimizers, training.
 #include <kono/datasets.hpp>
+#include <kono/operators/initialization.hpp>
+#include <kono/operators/layer.hpp>
+#include <kono/operators/layer_config.hpp>
+#include <kono/operators/layer_registry.hpp>
+#include <kono/operators/layers/activation.hpp>
+#include <kono/operators/layers/conv.hpp>
+#include <kono/operators/layers/conv_transpose.hpp>
+#include <kono/operators/layers/grid_embedding.hpp>
+#include <kono/operators/layers/linear.hpp>
+#include <kono/operators/layers/sequential.hpp>
+#include <kono/operators/layers/soft_gating.hpp>
+#include <kono/operators/losses/loss_registry.hpp>
+#include <kono/operators/losses/mse.hpp>
+#include <kono/operators/losses/relative_h1.hpp>
+#include <kono/operators/losses/relative_lp.hpp>
+#include <kono/operators/metrics/pdebench_metrics.hpp>
+#include <kono/operators/model.hpp>
+#include <kono/operators/model_io.hpp>
+#include <kono/operators/optimizers/adam.hpp>
+#include <kono/operators/optimizers/gradient_clipping.hpp>
+#include <kono/operators/optimizers/lr_schedule.hpp>
+#include <kono/operators/optimizers/optimizer_registry.hpp>
+#include <kono/operators/optimizers/sgd.hpp>
+#include <kono/operators/training/trainer.hpp>

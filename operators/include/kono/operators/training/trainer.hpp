@@ -1,0 +1,112 @@
+#pragma once
+/// kono::Trainer: epochs of shuffled mini-batches, data-parallel over MPI (each global batch is
+/// sharded over ranks; one allreduce of the flat gradient buffer per step), evaluation every k
+/// epochs, progress on rank 0, learning curve as CSV and JSON, checkpoints and exact resume.
+#include <mpi.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <kono/datasets/normalizer.hpp>
+#include <kono/operators/losses/loss.hpp>
+#include <kono/operators/model.hpp>
+#include <kono/operators/optimizers/lr_schedule.hpp>
+#include <kono/operators/optimizers/optimizer.hpp>
+
+namespace kono {
+
+/// Options of Trainer::fit; defaults follow neuraloperator's Darcy tutorial where it has one.
+struct TrainerOptions {
+  int epochs = 15;
+  index_t batch_size = 64;        ///< global batch, sharded over ranks
+  index_t eval_batch_size = 64;   ///< per rank
+  int eval_every = 5;             ///< evaluate after epochs k-1, 2k-1, ... and after the last one
+  bool shuffle = true;            ///< reshuffle each epoch (permutation from shuffle_seed and epoch)
+  std::uint64_t shuffle_seed = 0;
+  double clip_grad_norm = 0.0;    ///< 0: off
+  std::string curve_csv;          ///< learning curve files (rank 0 writes, atomically); empty: none
+  std::string curve_json;
+  std::string checkpoint_path;    ///< empty: no checkpoints
+  int checkpoint_every = 0;       ///< epochs between checkpoints (0: only at the end if a path is set)
+  bool progress = true;           ///< one line per epoch on rank 0
+  void validate() const;          ///< throws Error{invalid_argument} naming the option
+};
+
+/// One row of the learning curve.
+struct EpochRecord {
+  int epoch = 0;                       ///< 0-based
+  double lr = 0;
+  double train_loss = 0;               ///< mean per-sample training loss over the epoch
+  std::map<std::string, double> test;  ///< mean per-sample evaluation losses (empty if not evaluated)
+  double seconds = 0;
+  double samples_per_second = 0;
+};
+
+/// Runs training for a Model. Collective on `comm` for fit() and evaluate(); every rank holds
+/// the whole data set (replicated) and works on its shard of each global batch.
+template <class MemorySpace, class Scalar>
+class Trainer {
+ public:
+  using tensor_type = Tensor<MemorySpace, Scalar>;
+  using loss_type = Loss<MemorySpace, Scalar>;
+  using execution_space = typename MemorySpace::execution_space;
+
+  /// The trainer keeps references: model, loss, optimizer and schedule must outlive it.
+  Trainer(Model<MemorySpace, Scalar>& model, loss_type const& train_loss, Optimizer<MemorySpace, Scalar>& optimizer,
+          LrSchedule const& schedule, MPI_Comm comm, TrainerOptions options);
+
+  /// Adds an evaluation loss reported as `name` (e.g. "l2", "h1").
+  void add_eval_loss(std::string const& name, std::unique_ptr<loss_type> loss);
+  /// Normaliser of the targets: training sees encoded targets, evaluation decodes predictions
+  /// and compares them with raw targets (neuraloperator's convention). Optional.
+  void set_target_normalizer(Normalizer const* normalizer) { m_target_normalizer = normalizer; }
+  /// Starts from epoch `epochs_done` of a checkpoint with its learning curve (used by resume).
+  void set_start(int epochs_done, std::vector<EpochRecord> curve);
+
+  /// Trains on (x, y_encoded) for options.epochs epochs, evaluating on (x_test, y_test_raw).
+  /// Shapes [N, C, spatial...]; throws Error{size_mismatch} naming the mismatch. Collective.
+  std::vector<EpochRecord> const& fit(tensor_type const& x, tensor_type const& y_encoded, tensor_type const& x_test,
+                                      tensor_type const& y_test_raw);
+  /// Mean per-sample value of every evaluation loss over all samples of (x, y_raw). Collective.
+  std::map<std::string, double> evaluate(tensor_type const& x, tensor_type const& y_raw) const;
+  /// One optimisation step on the global batch `indices` (same on every rank); returns the
+  /// global mean loss of the batch. Collective. Exposed for tests.
+  double train_step(tensor_type const& x, tensor_type const& y, std::vector<index_t> const& indices, double lr);
+
+  std::vector<EpochRecord> const& curve() const noexcept { return m_curve; }
+  /// The permutation of [0, n) used in `epoch` (deterministic from shuffle_seed and epoch).
+  std::vector<index_t> permutation(index_t n, int epoch) const;
+  /// Called after each epoch (e.g. to write a checkpoint): (epochs completed, curve).
+  void set_epoch_callback(std::function<void(int, std::vector<EpochRecord> const&)> f) { m_on_epoch = std::move(f); }
+
+ private:
+  void allreduce_gradients();
+  void write_curve() const;
+
+  Model<MemorySpace, Scalar>& m_model;
+  loss_type const& m_loss;
+  Optimizer<MemorySpace, Scalar>& m_optimizer;
+  LrSchedule const& m_schedule;
+  MPI_Comm m_comm;
+  TrainerOptions m_options;
+  std::vector<std::pair<std::string, std::unique_ptr<loss_type>>> m_eval_losses;
+  Normalizer const* m_target_normalizer = nullptr;
+  int m_start_epoch = 0;
+  std::vector<EpochRecord> m_curve;
+  std::function<void(int, std::vector<EpochRecord> const&)> m_on_epoch;
+  // Batch buffers, allocated once for the largest local batch and reused by every step.
+  tensor_type m_xb, m_yb, m_pred, m_dpred;
+  Kokkos::View<index_t*, MemorySpace> m_indices;
+};
+
+/// Learning curve as CSV text (epoch,lr,train_loss,<test names>...,seconds,samples_per_second).
+std::string learning_curve_csv(std::vector<EpochRecord> const& curve);
+/// Learning curve as a JSON array string; and back (for checkpoints).
+std::string learning_curve_json(std::vector<EpochRecord> const& curve);
+std::vector<EpochRecord> learning_curve_from_json(std::string const& json);
+
+}  // namespace kono

@@ -1,0 +1,126 @@
+// Data-parallel training: the same global batches give the same parameters on 1 and 2 ranks
+// (compared within one run against an MPI_COMM_SELF reference), training reduces the loss,
+// the learning curve is written, bad shapes are refused on every rank.
+#include <cmath>
+#include <fstream>
+
+#include <kono/operators/layers/sequential.hpp>
+#include <kono/operators/losses/mse.hpp>
+#include <kono/operators/optimizers/adam.hpp>
+#include <kono/operators/optimizers/lr_schedule.hpp>
+#include <kono/operators/training/trainer.hpp>
+
+#include "support/gradcheck.hpp"
+
+namespace {
+using Space = kono::DefaultMemorySpace;
+using kono::Shape;
+using T = kono::Tensor<Space, double>;
+
+// A smooth target map the MLP can learn: y = sin(pi x) pointwise.
+std::pair<T, T> make_data(kono::index_t n, std::uint64_t seed) {
+  T x = kono::test::random_tensor(Shape{n, 1, 8}, seed);
+  T y("y", x.shape());
+  auto xv = x.data();
+  auto yv = y.data();
+  Kokkos::parallel_for(
+      "target", Kokkos::RangePolicy<Space::execution_space>(0, x.size()),
+      KOKKOS_LAMBDA(kono::index_t i) { yv(i) = kono::math::sin(3.14159265358979 * xv(i)); });
+  return {x, y};
+}
+
+std::vector<double> train_and_get_parameters(MPI_Comm comm, int epochs, std::vector<kono::EpochRecord>* curve,
+                                             kono::TrainerOptions opt = {}, double lr = 1e-2) {
+  auto [x, y] = make_data(21, 1);  // 21: batches of 8, 8, 5 (a partial batch), odd shards on 2 ranks
+  auto [xt, yt] = make_data(7, 2);
+  kono::Model<Space, double> model("mlp", kono::make_channel_mlp<Space, double>(1, 16, 1), 123);
+  kono::MseLoss<Space, double> loss;
+  kono::Adam<Space, double> adam(model.num_parameters());
+  kono::CosineAnnealingLr schedule(lr, 60);
+  opt.epochs = epochs;
+  opt.batch_size = 8;
+  opt.eval_every = 1;
+  opt.progress = false;
+  opt.shuffle_seed = 77;
+  kono::Trainer<Space, double> trainer(model, loss, adam, schedule, comm, opt);
+  trainer.add_eval_loss("mse", std::make_unique<kono::MseLoss<Space, double>>());
+  auto const& c = trainer.fit(x, y, xt, yt);
+  if (curve) *curve = c;
+  auto h = kono::test::snapshot(model.parameters());
+  return std::vector<double>(h.data(), h.data() + h.extent(0));
+}
+
+TEST(TrainerMpi, SameParametersOnAnyRankCountAsOnOneRank) {
+  std::vector<kono::EpochRecord> curve_world, curve_self;
+  auto const world = train_and_get_parameters(MPI_COMM_WORLD, 3, &curve_world);
+  auto const self = train_and_get_parameters(MPI_COMM_SELF, 3, &curve_self);
+  ASSERT_EQ(world.size(), self.size());
+  double maxdiff = 0;
+  for (std::size_t i = 0; i < world.size(); ++i) maxdiff = std::max(maxdiff, std::abs(world[i] - self[i]));
+  EXPECT_LT(maxdiff, 1e-12) << "parameters differ between the distributed run and the single-rank run";
+  ASSERT_EQ(curve_world.size(), curve_self.size());
+  for (std::size_t e = 0; e < curve_world.size(); ++e) {
+    EXPECT_NEAR(curve_world[e].train_loss, curve_self[e].train_loss, 1e-12);
+    EXPECT_NEAR(curve_world[e].test.at("mse"), curve_self[e].test.at("mse"), 1e-12);
+  }
+}
+
+TEST(TrainerMpi, TrainingReducesTheLossAndWritesTheCurve) {
+  kono::test::TempDir dir("trainer", MPI_COMM_WORLD);
+  kono::TrainerOptions opt;
+  opt.curve_csv = dir.file("curve.csv");
+  opt.curve_json = dir.file("curve.json");
+  std::vector<kono::EpochRecord> curve;
+  train_and_get_parameters(MPI_COMM_WORLD, 60, &curve, opt, 3e-2);
+  ASSERT_EQ(curve.size(), 60u);
+  EXPECT_LT(curve.back().train_loss, 0.1 * curve.front().train_loss);
+  EXPECT_LT(curve.back().test.at("mse"), 0.1 * curve.front().test.at("mse"));
+  MPI_Barrier(MPI_COMM_WORLD);
+  std::ifstream csv(opt.curve_csv);
+  std::string header;
+  std::getline(csv, header);
+  EXPECT_EQ(header, "epoch,lr,train_loss,test_mse,seconds,samples_per_second");
+  int rows = 0;
+  for (std::string line; std::getline(csv, line);) ++rows;
+  EXPECT_EQ(rows, 60);
+  std::ifstream js(opt.curve_json);
+  std::string text((std::istreambuf_iterator<char>(js)), std::istreambuf_iterator<char>());
+  auto const back = kono::learning_curve_from_json(text);
+  ASSERT_EQ(back.size(), 60u);
+  EXPECT_DOUBLE_EQ(back[59].train_loss, curve[59].train_loss);
+}
+
+TEST(TrainerMpi, PermutationDependsOnlyOnSeedAndEpoch) {
+  kono::Model<Space, double> model("mlp", kono::make_channel_mlp<Space, double>(1, 4, 1), 1);
+  kono::MseLoss<Space, double> loss;
+  kono::Adam<Space, double> adam(model.num_parameters());
+  kono::ConstantLr schedule(1e-3);
+  kono::TrainerOptions opt;
+  opt.shuffle_seed = 5;
+  kono::Trainer<Space, double> a(model, loss, adam, schedule, MPI_COMM_WORLD, opt), b(model, loss, adam, schedule, MPI_COMM_SELF, opt);
+  auto const p0 = a.permutation(100, 0);
+  EXPECT_EQ(p0, b.permutation(100, 0));
+  EXPECT_NE(p0, a.permutation(100, 1));
+  auto sorted = p0;
+  std::sort(sorted.begin(), sorted.end());
+  for (kono::index_t i = 0; i < 100; ++i) EXPECT_EQ(sorted[std::size_t(i)], i);
+}
+
+TEST(TrainerMpi, RefusesMismatchedDataAndBadOptions) {
+  kono::Model<Space, double> model("mlp", kono::make_channel_mlp<Space, double>(1, 4, 1), 1);
+  kono::MseLoss<Space, double> loss;
+  kono::Adam<Space, double> adam(model.num_parameters());
+  kono::ConstantLr schedule(1e-3);
+  kono::Trainer<Space, double> trainer(model, loss, adam, schedule, MPI_COMM_WORLD, {});
+  T x("x", Shape{4, 1, 8}), y2("y", Shape{4, 2, 8}), y3("y", Shape{3, 1, 8});
+  EXPECT_KONO_ERROR((trainer.fit(x, y2, T(), T())), size_mismatch, "to [4, 1, 8], but the targets are [4, 2, 8]");
+  EXPECT_KONO_ERROR((trainer.fit(x, y3, T(), T())), size_mismatch, "same number");
+  kono::TrainerOptions bad;
+  bad.batch_size = 0;
+  EXPECT_KONO_ERROR((kono::Trainer<Space, double>(model, loss, adam, schedule, MPI_COMM_WORLD, bad)), invalid_argument,
+                    "--train.batch_size=0");
+  kono::Adam<Space, double> wrong(3);
+  EXPECT_KONO_ERROR((kono::Trainer<Space, double>(model, loss, wrong, schedule, MPI_COMM_WORLD, {})), size_mismatch,
+                    "optimizer holds state for 3 parameters");
+}
+}  // namespace
