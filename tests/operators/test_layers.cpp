@@ -217,3 +217,20 @@ TEST(Layer, FloatMatchesDoubleToSinglePrecision) {
   for (kono::index_t i = 0; i < yd.size(); ++i) EXPECT_NEAR(yfh.data()(i), yd.data()(i), 1e-5);
 }
 }  // namespace
+
+namespace {
+TEST(Linear, PortableKernelsMatchBlasAndHaveGradients) {
+  for (bool bias : {true, false})
+    for (auto in : {Shape{2, 3, 5}, Shape{3, 3}, Shape{2, 3, 3, 4}}) {
+      kono::Linear<GradSpace, double> blas(3, 2, bias), portable(3, 2, bias);
+      portable.use_portable_kernels(true);
+      auto b1 = bind_for_test(blas, 4);
+      auto b2 = bind_for_test(portable, 4);
+      auto x = random_tensor(in, 6);
+      auto y1 = run(blas, x).to_host();
+      auto y2 = run(portable, x).to_host();
+      for (kono::index_t i = 0; i < y1.size(); ++i) EXPECT_NEAR(y1.data()(i), y2.data()(i), 1e-14);
+      gradcheck(portable, x);
+    }
+}
+}  // namespace

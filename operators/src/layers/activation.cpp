@@ -35,6 +35,22 @@ KOKKOS_INLINE_FUNCTION double act_derivative(ActivationKind k, double x) {
   }
   return 0.0;
 }
+// Kernels live in free functions: nvcc rejects extended lambdas in protected members.
+template <class Exec, class X, class Y>
+void activation_forward(Exec const& space, ActivationKind kind, X const& xv, Y const& yv) {
+  using S = typename Y::non_const_value_type;
+  Kokkos::parallel_for(
+      "kono::Activation::forward", Kokkos::RangePolicy<Exec>(space, 0, xv.extent(0)),
+      KOKKOS_LAMBDA(std::size_t i) { yv(i) = static_cast<S>(act_value(kind, double(xv(i)))); });
+}
+
+template <class Exec, class X, class Y>
+void activation_backward(Exec const& space, ActivationKind kind, X const& xv, X const& dyv, Y const& dxv) {
+  using S = typename Y::non_const_value_type;
+  Kokkos::parallel_for(
+      "kono::Activation::backward", Kokkos::RangePolicy<Exec>(space, 0, xv.extent(0)),
+      KOKKOS_LAMBDA(std::size_t i) { dxv(i) = static_cast<S>(double(dyv(i)) * act_derivative(kind, double(xv(i)))); });
+}
 }  // namespace
 
 char const* to_string(ActivationKind kind) noexcept {
@@ -66,12 +82,7 @@ auto Activation<MemorySpace, Scalar>::forward_impl(execution_space const& space,
                                                    tensor_type const& y) const -> std::unique_ptr<Context> {
   auto ctx = std::make_unique<ActivationContext<MemorySpace, Scalar>>();
   ctx->x = x;
-  ActivationKind const kind = m_kind;
-  auto xv = x.data();
-  auto yv = y.data();
-  Kokkos::parallel_for(
-      "kono::Activation::forward", Kokkos::RangePolicy<execution_space>(space, 0, xv.extent(0)),
-      KOKKOS_LAMBDA(std::size_t i) { yv(i) = static_cast<Scalar>(act_value(kind, double(xv(i)))); });
+  activation_forward(space, m_kind, x.data(), y.data());
   return ctx;
 }
 
@@ -82,13 +93,7 @@ void Activation<MemorySpace, Scalar>::backward_impl(execution_space const& space
   this->check_output(ctx.x.shape(), dy, "gradient dy");
   if (!dx) return;
   this->check_output(ctx.x.shape(), *dx, "gradient dx");
-  ActivationKind const kind = m_kind;
-  auto xv = ctx.x.data();
-  auto dyv = dy.data();
-  auto dxv = dx->data();
-  Kokkos::parallel_for(
-      "kono::Activation::backward", Kokkos::RangePolicy<execution_space>(space, 0, xv.extent(0)),
-      KOKKOS_LAMBDA(std::size_t i) { dxv(i) = static_cast<Scalar>(double(dyv(i)) * act_derivative(kind, double(xv(i)))); });
+  activation_backward(space, m_kind, ctx.x.data(), dy.data(), dx->data());
 }
 
 KONO_INSTANTIATE_FOR_SCALARS(Activation)

@@ -6,6 +6,36 @@ template <class MemorySpace, class Scalar>
 struct GridEmbeddingContext : Layer<MemorySpace, Scalar>::Context {
   Shape in;
 };
+// Kernels live in free functions: nvcc rejects extended lambdas in protected members.
+template <class Exec, class V>
+void embed_forward(Exec const& space, index_t n, index_t c, int dim, index_t e0, index_t e1, index_t e2, double lo,
+                   double width, V const& xv, V const& yv) {
+  using S = typename V::non_const_value_type;
+  index_t const p = e0 * e1 * e2;
+  index_t const cout = c + dim;
+  Kokkos::parallel_for(
+      "kono::GridEmbedding::forward", Kokkos::RangePolicy<Exec>(space, 0, n * cout * p), KOKKOS_LAMBDA(index_t idx) {
+        index_t const q = idx % p, ch = (idx / p) % cout, s = idx / (p * cout);
+        if (ch < c) {
+          yv(idx) = xv((s * c + ch) * p + q);
+        } else {
+          int const axis = int(ch - c);
+          index_t const i0 = q / (e1 * e2), i1 = (q / e2) % e1, i2 = q % e2;
+          index_t const i = axis == 0 ? i0 : (axis == 1 ? i1 : i2);
+          index_t const ne = axis == 0 ? e0 : (axis == 1 ? e1 : e2);
+          yv(idx) = S(lo + width * double(i) / double(ne));
+        }
+      });
+}
+
+template <class Exec, class V>
+void embed_backward(Exec const& space, index_t c, index_t cout, index_t p, V const& dyv, V const& dxv) {
+  Kokkos::parallel_for(
+      "kono::GridEmbedding::backward", Kokkos::RangePolicy<Exec>(space, 0, dxv.extent(0)), KOKKOS_LAMBDA(index_t idx) {
+        index_t const q = idx % p, ch = (idx / p) % c, s = idx / (p * c);
+        dxv(idx) = dyv((s * cout + ch) * p + q);
+      });
+}
 }  // namespace
 
 template <class MemorySpace, class Scalar>
@@ -46,26 +76,7 @@ auto GridEmbedding<MemorySpace, Scalar>::forward_impl(execution_space const& spa
   int const dim = m_dim;
   index_t e[3] = {1, 1, 1};
   for (int a = 0; a < dim; ++a) e[a] = x.extent(2 + a);
-  index_t const e0 = e[0], e1 = e[1], e2 = e[2];
-  index_t const p = e0 * e1 * e2;
-  double const lo = m_lo, width = m_hi - m_lo;
-  auto xv = x.data();
-  auto yv = y.data();
-  index_t const cout = c + dim;
-  Kokkos::parallel_for(
-      "kono::GridEmbedding::forward", Kokkos::RangePolicy<execution_space>(space, 0, n * cout * p),
-      KOKKOS_LAMBDA(index_t idx) {
-        index_t const q = idx % p, ch = (idx / p) % cout, s = idx / (p * cout);
-        if (ch < c) {
-          yv(idx) = xv((s * c + ch) * p + q);
-        } else {
-          int const axis = int(ch - c);
-          index_t const i0 = q / (e1 * e2), i1 = (q / e2) % e1, i2 = q % e2;
-          index_t const i = axis == 0 ? i0 : (axis == 1 ? i1 : i2);
-          index_t const ne = axis == 0 ? e0 : (axis == 1 ? e1 : e2);
-          yv(idx) = Scalar(lo + width * double(i) / double(ne));
-        }
-      });
+  embed_forward(space, n, c, dim, e[0], e[1], e[2], m_lo, m_hi - m_lo, x.data(), y.data());
   return ctx;
 }
 
@@ -78,16 +89,7 @@ void GridEmbedding<MemorySpace, Scalar>::backward_impl(execution_space const& sp
   if (!dx) return;
   KONO_USER_REQUIRE(dx->shape() == ctx.in, size_mismatch,
                     "kono::grid_embedding: dx has shape " << dx->shape().to_string() << ", expected " << ctx.in.to_string());
-  index_t const c = m_in, cout = m_in + m_dim;
-  index_t const p = ctx.in.tail(2).size();
-  auto dyv = dy.data();
-  auto dxv = dx->data();
-  Kokkos::parallel_for(
-      "kono::GridEmbedding::backward", Kokkos::RangePolicy<execution_space>(space, 0, dxv.extent(0)),
-      KOKKOS_LAMBDA(index_t idx) {
-        index_t const q = idx % p, ch = (idx / p) % c, s = idx / (p * c);
-        dxv(idx) = dyv((s * cout + ch) * p + q);
-      });
+  embed_backward(space, index_t(m_in), index_t(m_in + m_dim), ctx.in.tail(2).size(), dy.data(), dx->data());
 }
 
 KONO_INSTANTIATE_FOR_SCALARS(GridEmbedding)

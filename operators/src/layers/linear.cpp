@@ -22,6 +22,53 @@ struct LinearContext : Layer<MemorySpace, Scalar>::Context {
   Tensor<MemorySpace, Scalar> x;
 };
 
+// Device kernels live in free functions: nvcc rejects extended lambdas in protected members.
+template <class Exec, class S, class V>
+void linear_forward_kernel(Exec const& space, S const* w, S const* b, bool has_bias, index_t n, int cin, int cout,
+                           index_t p, V const& xv, V const& yv) {
+  Kokkos::parallel_for(
+      "kono::Linear::forward", Kokkos::RangePolicy<Exec>(space, 0, n * cout * p), KOKKOS_LAMBDA(index_t idx) {
+        index_t const q = idx % p, o = (idx / p) % cout, s = idx / (p * cout);
+        S acc = has_bias ? b[o] : S(0);
+        for (int i = 0; i < cin; ++i) acc += w[o * cin + i] * xv((s * cin + i) * p + q);
+        yv(idx) = acc;
+      });
+}
+
+template <class Exec, class S, class V>
+void linear_backward_input_kernel(Exec const& space, S const* w, index_t n, int cin, int cout, index_t p, V const& dyv,
+                                  V const& dxv) {
+  Kokkos::parallel_for(
+      "kono::Linear::backward_input", Kokkos::RangePolicy<Exec>(space, 0, n * cin * p), KOKKOS_LAMBDA(index_t idx) {
+        index_t const q = idx % p, i = (idx / p) % cin, s = idx / (p * cin);
+        S acc = 0;
+        for (int o = 0; o < cout; ++o) acc += w[o * cin + i] * dyv((s * cout + o) * p + q);
+        dxv(idx) = acc;
+      });
+}
+
+// One thread per weight or bias entry, each reducing over samples and points: no atomics.
+template <class Exec, class S, class V>
+void linear_backward_params_kernel(Exec const& space, S* gw, S* gb, bool has_bias, bool acc_mode, index_t n, int cin,
+                                   int cout, index_t p, V const& xv, V const& dyv) {
+  Kokkos::parallel_for(
+      "kono::Linear::backward_weight", Kokkos::RangePolicy<Exec>(space, 0, cout * cin + (has_bias ? cout : 0)),
+      KOKKOS_LAMBDA(index_t k) {
+        double acc = 0;
+        if (k < cout * cin) {
+          index_t const o = k / cin, i = k % cin;
+          for (index_t s = 0; s < n; ++s)
+            for (index_t q = 0; q < p; ++q) acc += dyv((s * cout + o) * p + q) * xv((s * cin + i) * p + q);
+          gw[k] = S(acc) + (acc_mode ? gw[k] : S(0));
+        } else {
+          index_t const o = k - cout * cin;
+          for (index_t s = 0; s < n; ++s)
+            for (index_t q = 0; q < p; ++q) acc += dyv((s * cout + o) * p + q);
+          gb[o] = S(acc) + (acc_mode ? gb[o] : S(0));
+        }
+      });
+}
+
 // Points per sample: product of the spatial extents (1 for a dense layer on [N, C]).
 index_t points_per_sample(Shape const& s) { return s.rank() <= 2 ? 1 : s.tail(2).size(); }
 }  // namespace
@@ -88,7 +135,9 @@ auto Linear<MemorySpace, Scalar>::forward_impl(execution_space const& space, ten
   Scalar const* b = w + std::size_t(cout) * std::size_t(cin);
   auto xv = x.data();
   auto yv = y.data();
-  if constexpr (host_accessible<MemorySpace>) {
+  bool use_blas = false;
+  if constexpr (host_accessible<MemorySpace>) use_blas = !m_portable;
+  if (use_blas) {
     space.fence();
     for (index_t s = 0; s < n; ++s) {
       Scalar* ys = yv.data() + s * cout * p;
@@ -99,14 +148,7 @@ auto Linear<MemorySpace, Scalar>::forward_impl(execution_space const& space, ten
            has_bias ? Scalar(1) : Scalar(0), ys, int(p));
     }
   } else {
-    Kokkos::parallel_for(
-        "kono::Linear::forward", Kokkos::RangePolicy<execution_space>(space, 0, n * cout * p),
-        KOKKOS_LAMBDA(index_t idx) {
-          index_t const q = idx % p, o = (idx / p) % cout, s = idx / (p * cout);
-          Scalar acc = has_bias ? b[o] : Scalar(0);
-          for (int i = 0; i < cin; ++i) acc += w[o * cin + i] * xv((s * cin + i) * p + q);
-          yv(idx) = acc;
-        });
+    linear_forward_kernel(space, w, b, has_bias, n, cin, cout, p, xv, yv);
   }
   return ctx;
 }
@@ -128,7 +170,9 @@ void Linear<MemorySpace, Scalar>::backward_impl(execution_space const& space, Co
   auto dyv = dy.data();
   if (dx) KONO_USER_REQUIRE(dx->shape() == in, size_mismatch, "kono::linear: dx has shape " << dx->shape().to_string()
                                                                                             << ", expected " << in.to_string());
-  if constexpr (host_accessible<MemorySpace>) {
+  bool use_blas = false;
+  if constexpr (host_accessible<MemorySpace>) use_blas = !m_portable;
+  if (use_blas) {
     space.fence();
     if (dx) {
       auto dxv = dx->data();
@@ -154,36 +198,9 @@ void Linear<MemorySpace, Scalar>::backward_impl(execution_space const& space, Co
         for (std::size_t i = 0; i < std::size_t(cout) * std::size_t(cin); ++i) gw[i] = 0;
     }
   } else {
-    if (dx) {
-      auto dxv = dx->data();
-      Kokkos::parallel_for(
-          "kono::Linear::backward_input", Kokkos::RangePolicy<execution_space>(space, 0, n * cin * p),
-          KOKKOS_LAMBDA(index_t idx) {
-            index_t const q = idx % p, i = (idx / p) % cin, s = idx / (p * cin);
-            Scalar acc = 0;
-            for (int o = 0; o < cout; ++o) acc += w[o * cin + i] * dyv((s * cout + o) * p + q);
-            dxv(idx) = acc;
-          });
-    }
-    if (mode != GradientMode::ignore) {
-      bool const acc_mode = mode == GradientMode::accumulate;
-      Kokkos::parallel_for(
-          "kono::Linear::backward_weight", Kokkos::RangePolicy<execution_space>(space, 0, cout * cin + (has_bias ? cout : 0)),
-          KOKKOS_LAMBDA(index_t k) {
-            double acc = 0;
-            if (k < cout * cin) {
-              index_t const o = k / cin, i = k % cin;
-              for (index_t s = 0; s < n; ++s)
-                for (index_t q = 0; q < p; ++q) acc += dyv((s * cout + o) * p + q) * xv((s * cin + i) * p + q);
-              gw[k] = Scalar(acc) + (acc_mode ? gw[k] : Scalar(0));
-            } else {
-              index_t const o = k - cout * cin;
-              for (index_t s = 0; s < n; ++s)
-                for (index_t q = 0; q < p; ++q) acc += dyv((s * cout + o) * p + q);
-              gb[o] = Scalar(acc) + (acc_mode ? gb[o] : Scalar(0));
-            }
-          });
-    }
+    if (dx) linear_backward_input_kernel(space, w, n, cin, cout, p, dyv, dx->data());
+    if (mode != GradientMode::ignore)
+      linear_backward_params_kernel(space, gw, gb, has_bias, mode == GradientMode::accumulate, n, cin, cout, p, xv, dyv);
   }
 }
 

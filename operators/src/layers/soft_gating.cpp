@@ -6,6 +6,42 @@ template <class MemorySpace, class Scalar>
 struct SoftGatingContext : Layer<MemorySpace, Scalar>::Context {
   Tensor<MemorySpace, Scalar> x;
 };
+// Kernels live in free functions: nvcc rejects extended lambdas in protected members.
+template <class Exec, class P, class V>
+void gating_forward(Exec const& space, P const& w, index_t c, index_t p, bool has_bias, V const& xv, V const& yv) {
+  using S = typename V::non_const_value_type;
+  Kokkos::parallel_for(
+      "kono::SoftGating::forward", Kokkos::RangePolicy<Exec>(space, 0, xv.extent(0)), KOKKOS_LAMBDA(index_t i) {
+        index_t const ch = (i / p) % c;
+        yv(i) = w(ch) * xv(i) + (has_bias ? w(c + ch) : S(0));
+      });
+}
+
+template <class Exec, class P, class V>
+void gating_backward_input(Exec const& space, P const& w, index_t c, index_t p, V const& dyv, V const& dxv) {
+  Kokkos::parallel_for(
+      "kono::SoftGating::backward_input", Kokkos::RangePolicy<Exec>(space, 0, dxv.extent(0)),
+      KOKKOS_LAMBDA(index_t i) { dxv(i) = w((i / p) % c) * dyv(i); });
+}
+
+// One thread per parameter, each reducing over samples and points: no atomics.
+template <class Exec, class P, class V>
+void gating_backward_params(Exec const& space, P const& g, index_t n, index_t c, index_t p, bool has_bias, bool acc_mode,
+                            V const& xv, V const& dyv) {
+  using S = typename V::non_const_value_type;
+  Kokkos::parallel_for(
+      "kono::SoftGating::backward_params", Kokkos::RangePolicy<Exec>(space, 0, has_bias ? 2 * c : c),
+      KOKKOS_LAMBDA(index_t k) {
+        index_t const ch = k % c;
+        double acc = 0;
+        for (index_t s = 0; s < n; ++s)
+          for (index_t q = 0; q < p; ++q) {
+            index_t const i = (s * c + ch) * p + q;
+            acc += k < c ? double(dyv(i)) * double(xv(i)) : double(dyv(i));
+          }
+        g(k) = S(acc) + (acc_mode ? g(k) : S(0));
+      });
+}
 }  // namespace
 
 template <class MemorySpace, class Scalar>
@@ -50,16 +86,7 @@ auto SoftGating<MemorySpace, Scalar>::forward_impl(execution_space const& space,
   ctx->x = x;
   index_t const c = m_channels;
   index_t const p = x.extent(0) == 0 ? 1 : x.size() / (x.extent(0) * c);
-  bool const has_bias = m_bias;
-  auto w = this->m_params;
-  auto xv = x.data();
-  auto yv = y.data();
-  Kokkos::parallel_for(
-      "kono::SoftGating::forward", Kokkos::RangePolicy<execution_space>(space, 0, xv.extent(0)),
-      KOKKOS_LAMBDA(index_t i) {
-        index_t const ch = (i / p) % c;
-        yv(i) = w(ch) * xv(i) + (has_bias ? w(c + ch) : Scalar(0));
-      });
+  gating_forward(space, this->m_params, c, p, m_bias, x.data(), y.data());
   return ctx;
 }
 
@@ -72,33 +99,12 @@ void SoftGating<MemorySpace, Scalar>::backward_impl(execution_space const& space
   index_t const c = m_channels;
   index_t const n = ctx.x.extent(0);
   index_t const p = n == 0 ? 1 : ctx.x.size() / (n * c);
-  bool const has_bias = m_bias;
-  auto w = this->m_params;
-  auto g = this->m_grads;
-  auto xv = ctx.x.data();
-  auto dyv = dy.data();
   if (dx) {
     this->check_output(ctx.x.shape(), *dx, "gradient dx");
-    auto dxv = dx->data();
-    Kokkos::parallel_for(
-        "kono::SoftGating::backward_input", Kokkos::RangePolicy<execution_space>(space, 0, xv.extent(0)),
-        KOKKOS_LAMBDA(index_t i) { dxv(i) = w((i / p) % c) * dyv(i); });
+    gating_backward_input(space, this->m_params, c, p, dy.data(), dx->data());
   }
   if (mode == GradientMode::ignore) return;
-  bool const acc_mode = mode == GradientMode::accumulate;
-  // One thread per parameter, each reducing over samples and points: no atomics.
-  Kokkos::parallel_for(
-      "kono::SoftGating::backward_params", Kokkos::RangePolicy<execution_space>(space, 0, has_bias ? 2 * c : c),
-      KOKKOS_LAMBDA(index_t k) {
-        index_t const ch = k % c;
-        double acc = 0;
-        for (index_t s = 0; s < n; ++s)
-          for (index_t q = 0; q < p; ++q) {
-            index_t const i = (s * c + ch) * p + q;
-            acc += k < c ? double(dyv(i)) * double(xv(i)) : double(dyv(i));
-          }
-        g(k) = Scalar(acc) + (acc_mode ? g(k) : Scalar(0));
-      });
+  gating_backward_params(space, this->m_grads, n, c, p, m_bias, mode == GradientMode::accumulate, ctx.x.data(), dy.data());
 }
 
 KONO_INSTANTIATE_FOR_SCALARS(SoftGating)

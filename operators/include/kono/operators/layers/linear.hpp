@@ -26,6 +26,9 @@ class Linear final : public Layer<MemorySpace, Scalar> {
   std::vector<ParameterSlice> parameter_slices() const override;  ///< "weight" [out, in], "bias" [out]
   void initialize_parameters(std::uint64_t seed) const override;  ///< PyTorch's nn.Linear default
 
+  /// Use the portable Kokkos kernels even where host BLAS is available (tests and benchmarks
+  /// compare the two paths; on a device build the Kokkos kernels are the only path).
+  void use_portable_kernels(bool on) noexcept { m_portable = on; }
   int in_channels() const noexcept { return m_in; }
   int out_channels() const noexcept { return m_out; }
 
@@ -38,6 +41,7 @@ class Linear final : public Layer<MemorySpace, Scalar> {
  private:
   int m_in, m_out;
   bool m_bias;
+  bool m_portable = false;
 };
 
 }  // namespace kono
