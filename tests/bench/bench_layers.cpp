@@ -1,0 +1,82 @@
+// Forward+backward throughput of the pointwise (1x1) layer and the 3x3 convolution against the
+// machine's GEMM rate measured in the same process (issue: pointwise >= 50% of GEMM).
+//   bench_layers --benchmark_out=layers.json
+// FLOPs counted: forward 2*N*P*Cin*Cout*K, backward twice that (input and weight gradients).
+#include <benchmark/benchmark.h>
+#include <cblas.h>
+
+#include <kono/kono.hpp>
+
+namespace {
+using Space = kono::DefaultMemorySpace;
+using Exec = Space::execution_space;
+using T = kono::Tensor<Space, float>;
+
+// Same GEMM the pointwise layer issues per sample: [Cout x Cin] x [Cin x P].
+void BM_Sgemm(benchmark::State& state) {
+  int const c = int(state.range(0)), n = int(state.range(1)), p = n * n, batch = 4;
+  std::vector<float> a(std::size_t(c) * c, 0.01f), b(std::size_t(c) * p, 1.0f), out(std::size_t(c) * p);
+  for (auto _ : state)
+    for (int s = 0; s < batch; ++s)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c, p, c, 1.0f, a.data(), c, b.data(), p, 0.0f, out.data(), p);
+  state.counters["FLOP/s"] = benchmark::Counter(2.0 * batch * p * double(c) * c, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+template <class Layer>
+void run_layer(benchmark::State& state, Layer& layer, kono::Shape const& in, double flops_forward) {
+  Kokkos::View<float*, Space> params("params", layer.num_parameters()), grads("grads", layer.num_parameters());
+  using pv = kono::Layer<Space, float>::param_view;
+  layer.bind_parameters(pv(params.data(), params.extent(0)), pv(grads.data(), grads.extent(0)));
+  layer.initialize_parameters(1);
+  T x("x", in), y("y", layer.output_shape(in)), dx("dx", in), dy("dy", layer.output_shape(in));
+  x.fill(0.5f);
+  dy.fill(0.1f);
+  Exec space;
+  for (auto _ : state) {
+    auto ctx = layer.forward(space, x, y);
+    layer.backward(space, *ctx, dy, &dx, kono::GradientMode::overwrite);
+    space.fence();
+  }
+  state.counters["FLOP/s"] = benchmark::Counter(3.0 * flops_forward, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_PointwiseBlas(benchmark::State& state) {
+  int const c = int(state.range(0)), n = int(state.range(1));
+  kono::Linear<Space, float> layer(c, c);
+  run_layer(state, layer, kono::Shape{4, c, n, n}, 2.0 * 4 * n * n * double(c) * c);
+}
+
+void BM_PointwisePortable(benchmark::State& state) {
+  int const c = int(state.range(0)), n = int(state.range(1));
+  kono::Linear<Space, float> layer(c, c);
+  layer.use_portable_kernels(true);
+  run_layer(state, layer, kono::Shape{4, c, n, n}, 2.0 * 4 * n * n * double(c) * c);
+}
+
+void BM_Conv3x3(benchmark::State& state) {
+  int const c = int(state.range(0)), n = int(state.range(1));
+  kono::ConvParams p;
+  p.dim = 2;
+  p.in_channels = c;
+  p.out_channels = c;
+  p.kernel = {3, 3};
+  kono::Conv<Space, float> layer(p);
+  run_layer(state, layer, kono::Shape{4, c, n, n}, 2.0 * 4 * n * n * double(c) * c * 9);
+}
+}  // namespace
+
+BENCHMARK(BM_Sgemm)->Args({64, 128})->Args({32, 128})->Args({64, 16})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PointwiseBlas)->Args({64, 128})->Args({64, 16})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PointwisePortable)->Args({64, 128})->Args({64, 16})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Conv3x3)->Args({32, 128})->Args({32, 16})->Unit(benchmark::kMillisecond);
+
+int main(int argc, char** argv) {
+  kono::Runtime runtime(argc, argv);
+  benchmark::Initialize(&argc, argv);
+  benchmark::AddCustomContext("kono_git_revision", KONO_GIT_REVISION_BENCH);
+  benchmark::AddCustomContext("kokkos_execution_space", kono::default_execution_space_name());
+  benchmark::AddCustomContext("mpi_ranks", std::to_string(runtime.size()));
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
