@@ -103,7 +103,11 @@ inline void gradcheck(GradLayer const& layer, GradTensor const& x, GradcheckOpti
           Kokkos::deep_copy(params, ph);
           return f;
         });
-  // accumulate adds, ignore leaves gradients alone.
+  // accumulate adds, ignore leaves gradients alone. A fresh forward: containers reuse their
+  // activation buffers, so the first context is stale after the finite-difference forwards.
+  GradTensor y1("kono::test::y1", layer.output_shape(x.shape()));
+  ctx = layer.forward(space, x, y1);
+  layer.backward(space, *ctx, w, nullptr, kono::GradientMode::overwrite);
   layer.backward(space, *ctx, w, nullptr, kono::GradientMode::accumulate);
   auto const twice = snapshot(layer.gradients());
   layer.backward(space, *ctx, w, nullptr, kono::GradientMode::ignore);

@@ -117,8 +117,8 @@ auto Sequential<MemorySpace, Scalar>::forward_impl(execution_space const& space,
     bool const last = i + 1 == m_layers.size();
     // Intermediate outputs stay alive through the children's contexts until backward.
     tensor_type out = last ? y
-                           : tensor_type(WithoutInitializing_t{}, "kono::Sequential::activation",
-                                         m_layers[i]->output_shape(current.shape()));
+                           : m_workspace.get("forward " + x.shape().to_string(), i,
+                                             m_layers[i]->output_shape(current.shape()), "kono::Sequential::activation");
     ctx->children.push_back(m_layers[i]->forward(space, current, out));
     current = out;
   }
@@ -135,7 +135,8 @@ void Sequential<MemorySpace, Scalar>::backward_impl(execution_space const& space
     if (k == 0) {
       m_layers[0]->backward(space, *ctx.children[0], grad, dx, mode);
     } else {
-      tensor_type g(WithoutInitializing_t{}, "kono::Sequential::gradient", ctx.inputs[k]);
+      tensor_type g = m_workspace.get("backward " + ctx.inputs[0].to_string(), k, ctx.inputs[k],
+                                      "kono::Sequential::gradient");
       m_layers[k]->backward(space, *ctx.children[k], grad, &g, mode);
       grad = g;
     }
@@ -211,7 +212,7 @@ auto Residual<MemorySpace, Scalar>::forward_impl(execution_space const& space, t
   ctx->in = x.shape();
   ctx->body = m_body->forward(space, x, y);
   if (m_skip) {
-    tensor_type s(WithoutInitializing_t{}, "kono::Residual::skip", y.shape());
+    tensor_type s = m_workspace.get("forward " + x.shape().to_string(), 0, y.shape(), "kono::Residual::skip");
     ctx->skip = m_skip->forward(space, x, s);
     add_into(space, y.data(), s.data());
   } else {
@@ -228,7 +229,7 @@ void Residual<MemorySpace, Scalar>::backward_impl(execution_space const& space, 
   m_body->backward(space, *ctx.body, dy, dx, mode);
   if (m_skip) {
     if (dx) {
-      tensor_type g(WithoutInitializing_t{}, "kono::Residual::skip_gradient", ctx.in);
+      tensor_type g = m_workspace.get("backward " + ctx.in.to_string(), 0, ctx.in, "kono::Residual::skip_gradient");
       m_skip->backward(space, *ctx.skip, dy, &g, mode);
       add_into(space, dx->data(), g.data());
     } else {

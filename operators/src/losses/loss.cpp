@@ -52,10 +52,11 @@ template <class MemorySpace, class Scalar>
 double Loss<MemorySpace, Scalar>::sum(execution_space const& space, tensor_type const& pred,
                                       tensor_type const& target) const {
   check_inputs(pred, target, "sum");
-  values_view values(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kono::Loss::sum::values"),
-                     static_cast<std::size_t>(pred.extent(0)));
-  per_sample(space, pred, target, values);
-  double const total = Impl::sum_values<MemorySpace>(space, values);
+  if (m_sum_values.extent(0) != static_cast<std::size_t>(pred.extent(0)))
+    m_sum_values = values_view(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kono::Loss::sum::values"),
+                               static_cast<std::size_t>(pred.extent(0)));
+  per_sample(space, pred, target, m_sum_values);
+  double const total = Impl::sum_values<MemorySpace>(space, m_sum_values);
   space.fence();
   return total;
 }

@@ -242,9 +242,8 @@ template <class MemorySpace, class Scalar>
 void RelativeH1Loss<MemorySpace, Scalar>::per_sample_impl(execution_space const& space, tensor_type const& pred,
                                                           tensor_type const& target, values_view const& out) const {
   index_t const samples = pred.extent(0), channels = pred.extent(1);
-  using sums = Impl::GroupSums<MemorySpace>;
-  sums err("kono::RelativeH1Loss::err_sums", samples, channels), ref("kono::RelativeH1Loss::ref_sums", samples, channels);
-  sums enorm("kono::RelativeH1Loss::enorm", samples, channels), denom("kono::RelativeH1Loss::denom", samples, channels);
+  m_work.prepare(samples, channels);
+  auto const &err = m_work.err, &ref = m_work.ref, &enorm = m_work.enorm, &denom = m_work.denom;
   Impl::h1_group_sums(space, pred, target, Impl::make_h1_grid(pred.shape(), m_options), err, ref);
   index_t const bad = Impl::relative_ratios(space, err, ref, 2.0, m_options.eps, m_options.per_channel, out, enorm, denom);
   Impl::throw_h1_zero_norm("kono::RelativeH1Loss::per_sample", bad, channels, m_options.per_channel, target.label());
@@ -255,9 +254,8 @@ void RelativeH1Loss<MemorySpace, Scalar>::backward_impl(execution_space const& s
                                                         tensor_type const& target, double scale,
                                                         tensor_type const& dpred) const {
   index_t const samples = pred.extent(0), channels = pred.extent(1);
-  using sums = Impl::GroupSums<MemorySpace>;
-  sums err("kono::RelativeH1Loss::err_sums", samples, channels), ref("kono::RelativeH1Loss::ref_sums", samples, channels);
-  sums enorm("kono::RelativeH1Loss::enorm", samples, channels), denom("kono::RelativeH1Loss::denom", samples, channels);
+  m_work.prepare(samples, channels);
+  auto const &err = m_work.err, &ref = m_work.ref, &enorm = m_work.enorm, &denom = m_work.denom;
   Impl::H1Grid const grid = Impl::make_h1_grid(pred.shape(), m_options);
   Impl::h1_group_sums(space, pred, target, grid, err, ref);
   index_t const bad = Impl::relative_ratios(space, err, ref, 2.0, m_options.eps, m_options.per_channel,

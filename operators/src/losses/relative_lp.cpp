@@ -188,9 +188,8 @@ template <class MemorySpace, class Scalar>
 void RelativeLpLoss<MemorySpace, Scalar>::per_sample_impl(execution_space const& space, tensor_type const& pred,
                                                           tensor_type const& target, values_view const& out) const {
   index_t const samples = pred.extent(0), channels = pred.extent(1);
-  using sums = Impl::GroupSums<MemorySpace>;
-  sums err("kono::RelativeLpLoss::err_sums", samples, channels), ref("kono::RelativeLpLoss::ref_sums", samples, channels);
-  sums enorm("kono::RelativeLpLoss::enorm", samples, channels), denom("kono::RelativeLpLoss::denom", samples, channels);
+  m_work.prepare(samples, channels);
+  auto const &err = m_work.err, &ref = m_work.ref, &enorm = m_work.enorm, &denom = m_work.denom;
   Impl::lp_group_sums(space, pred, target, m_p, err, ref);
   index_t const bad = Impl::relative_ratios(space, err, ref, m_p, m_eps, m_per_channel, out, enorm, denom);
   Impl::lp_throw_zero_norm("kono::RelativeLpLoss::per_sample", bad, channels, m_per_channel, target.label());
@@ -201,9 +200,8 @@ void RelativeLpLoss<MemorySpace, Scalar>::backward_impl(execution_space const& s
                                                         tensor_type const& target, double scale,
                                                         tensor_type const& dpred) const {
   index_t const samples = pred.extent(0), channels = pred.extent(1);
-  using sums = Impl::GroupSums<MemorySpace>;
-  sums err("kono::RelativeLpLoss::err_sums", samples, channels), ref("kono::RelativeLpLoss::ref_sums", samples, channels);
-  sums enorm("kono::RelativeLpLoss::enorm", samples, channels), denom("kono::RelativeLpLoss::denom", samples, channels);
+  m_work.prepare(samples, channels);
+  auto const &err = m_work.err, &ref = m_work.ref, &enorm = m_work.enorm, &denom = m_work.denom;
   Impl::lp_group_sums(space, pred, target, m_p, err, ref);
   index_t const bad = Impl::relative_ratios(space, err, ref, m_p, m_eps, m_per_channel,
                                             Kokkos::View<double*, MemorySpace>(), enorm, denom);

@@ -129,12 +129,12 @@ double Trainer<MemorySpace, Scalar>::train_step(tensor_type const& x, tensor_typ
                          m_model.output_shape(xs.with_extent(0, capacity)));
     m_dpred = tensor_type(WithoutInitializing_t{}, "kono::Trainer::prediction_gradient", m_pred.shape());
     m_indices = Kokkos::View<index_t*, MemorySpace>("kono::Trainer::indices", std::size_t(capacity));
+    m_indices_host = Kokkos::create_mirror_view(m_indices);
   }
   double local_loss = 0;
   if (count > 0) {
-    auto hidx = Kokkos::create_mirror_view(m_indices);
-    for (index_t k = 0; k < count; ++k) hidx(std::size_t(k)) = indices[std::size_t(shard.first + k)];
-    Kokkos::deep_copy(m_indices, hidx);
+    for (index_t k = 0; k < count; ++k) m_indices_host(std::size_t(k)) = indices[std::size_t(shard.first + k)];
+    Kokkos::deep_copy(m_indices, m_indices_host);
     tensor_type const xb = m_xb.slice_batch(0, count), yb = m_yb.slice_batch(0, count);
     tensor_type const pred = m_pred.slice_batch(0, count), dpred = m_dpred.slice_batch(0, count);
     gather_samples(space, x, m_indices, count, xb);

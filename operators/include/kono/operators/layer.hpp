@@ -25,8 +25,9 @@ struct ParameterSlice {
   Shape shape;          ///< logical shape, C order
 };
 
-/// Differentiable layer. forward() keeps no hidden state (what backward needs travels in the
-/// returned Context), so one layer may serve several batches in flight. Host-side virtual
+/// Differentiable layer. What backward needs travels in the Context returned by forward();
+/// containers additionally reuse activation buffers per input shape (LayerWorkspace), so call
+/// backward() for a context before the next forward() of the same shape. Host-side virtual
 /// dispatch, Kokkos kernels inside. Not collective.
 template <class MemorySpace, class Scalar>
 class Layer {

@@ -1,12 +1,35 @@
 #pragma once
 /// Containers: Sequential (f_k(...f_1(x))) and Residual (body(x) + skip(x), skip = identity
 /// by default). Children's parameters are consecutive spans of the container's span.
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <kono/operators/layer.hpp>
 
 namespace kono {
+
+/// Workspace of a container: tensors reused across calls with the same input shape, so a
+/// training step allocates nothing after the first one. Consequence: a container's forward()
+/// overwrites the intermediate results the previous forward() of that input shape left for
+/// backward(); run backward() before the next forward() of the same shape.
+template <class MemorySpace, class Scalar>
+class LayerWorkspace {
+ public:
+  /// Tensor number `slot` of the set for `key`, (re)allocated only if its shape changed.
+  Tensor<MemorySpace, Scalar> get(std::string const& key, std::size_t slot, Shape const& shape,
+                                  char const* label) const {
+    auto& set = m_sets[key];
+    if (set.size() <= slot) set.resize(slot + 1);
+    if (!set[slot].is_allocated() || set[slot].shape() != shape || set[slot].size() == 0)
+      set[slot] = Tensor<MemorySpace, Scalar>(WithoutInitializing_t{}, label, shape);
+    return set[slot];
+  }
+
+ private:
+  mutable std::map<std::string, std::vector<Tensor<MemorySpace, Scalar>>> m_sets;
+};
 
 template <class MemorySpace, class Scalar>
 class Sequential final : public Layer<MemorySpace, Scalar> {
@@ -41,6 +64,7 @@ class Sequential final : public Layer<MemorySpace, Scalar> {
 
  private:
   std::vector<std::unique_ptr<base>> m_layers;
+  LayerWorkspace<MemorySpace, Scalar> m_workspace;
 };
 
 template <class MemorySpace, class Scalar>
@@ -73,6 +97,7 @@ class Residual final : public Layer<MemorySpace, Scalar> {
 
  private:
   std::unique_ptr<base> m_body, m_skip;
+  LayerWorkspace<MemorySpace, Scalar> m_workspace;
 };
 
 /// Channel MLP (neuraloperator's ChannelMLP): pointwise linear in -> hidden, activation,

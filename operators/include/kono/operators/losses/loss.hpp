@@ -53,6 +53,7 @@ class Loss {
   virtual void check_shape(Shape const& /*shape*/, char const* /*where*/) const {}
 
  private:
+  mutable values_view m_sum_values;  // reused by sum() while the batch size repeats
   void check_inputs(tensor_type const& pred, tensor_type const& target, char const* where) const;
 };
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <kono/operators/losses/loss.hpp>
+#include <kono/operators/losses/relative_lp.hpp>  // GroupSumsWorkspace
 
 namespace kono {
 
@@ -54,6 +55,7 @@ class RelativeH1Loss final : public Loss<MemorySpace, Scalar> {
 
  private:
   RelativeH1Options m_options;
+  mutable Impl::GroupSumsWorkspace<MemorySpace> m_work;
 };
 
 }  // namespace kono

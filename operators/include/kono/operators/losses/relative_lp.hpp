@@ -14,6 +14,31 @@ namespace kono {
 /// zero target norm throws Error{non_finite} naming the sample. Any p >= 1.
 /// Config {"type": "lp", "p": 2, "eps": 1e-8, "per_channel": false} ("l2" fixes p = 2).
 /// At pred = y the gradient is taken as 0 (the norm is not differentiable there).
+namespace Impl {
+/// [N, C] table of per-(sample, channel) sums used by the relative losses.
+template <class MemorySpace>
+using GroupSums = Kokkos::View<double**, Kokkos::LayoutRight, MemorySpace>;
+
+/// Scratch of the relative losses, kept between calls so a training step allocates nothing
+/// once the batch shape repeats. Not thread-safe (one loss object per concurrent caller).
+template <class MemorySpace>
+struct GroupSumsWorkspace {
+  GroupSums<MemorySpace> err, ref, enorm, denom;
+  /// Sizes the tables for [samples, channels] (allocating only on a change) and zeroes err, ref.
+  void prepare(index_t samples, index_t channels) {
+    if (err.data() == nullptr || index_t(err.extent(0)) != samples || index_t(err.extent(1)) != channels) {
+      err = GroupSums<MemorySpace>("kono::RelativeLoss::err_sums", samples, channels);
+      ref = GroupSums<MemorySpace>("kono::RelativeLoss::ref_sums", samples, channels);
+      enorm = GroupSums<MemorySpace>("kono::RelativeLoss::enorm", samples, channels);
+      denom = GroupSums<MemorySpace>("kono::RelativeLoss::denom", samples, channels);
+    } else {
+      Kokkos::deep_copy(err, 0.0);
+      Kokkos::deep_copy(ref, 0.0);
+    }
+  }
+};
+}  // namespace Impl
+
 template <class MemorySpace, class Scalar>
 class RelativeLpLoss final : public Loss<MemorySpace, Scalar> {
  public:
@@ -42,12 +67,10 @@ class RelativeLpLoss final : public Loss<MemorySpace, Scalar> {
   double m_p;
   double m_eps;
   bool m_per_channel;
+  mutable Impl::GroupSumsWorkspace<MemorySpace> m_work;
 };
 
 namespace Impl {
-/// [N, C] table of per-(sample, channel) sums used by the relative losses.
-template <class MemorySpace>
-using GroupSums = Kokkos::View<double**, Kokkos::LayoutRight, MemorySpace>;
 
 /// Turns per-(sample, channel) sums E (of |e|^p) and Y (of |y|^p) into relative errors. A group is
 /// a whole sample, or one channel when per_channel: r_g = E_g^(1/p) / (Y_g^(1/p) + eps). Writes

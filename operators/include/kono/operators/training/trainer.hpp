@@ -101,6 +101,7 @@ class Trainer {
   // Batch buffers, allocated once for the largest local batch and reused by every step.
   tensor_type m_xb, m_yb, m_pred, m_dpred;
   Kokkos::View<index_t*, MemorySpace> m_indices;
+  typename Kokkos::View<index_t*, MemorySpace>::HostMirror m_indices_host;
 };
 
 /// Learning curve as CSV text (epoch,lr,train_loss,<test names>...,seconds,samples_per_second).
