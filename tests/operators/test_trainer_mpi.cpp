@@ -124,3 +124,36 @@ TEST(TrainerMpi, RefusesMismatchedDataAndBadOptions) {
                     "optimizer holds state for 3 parameters");
 }
 }  // namespace
+
+#include <kono/operators/losses/relative_lp.hpp>
+
+namespace {
+int g_allocations = 0;
+void count_allocation(Kokkos::Profiling::SpaceHandle, char const*, void const*, std::uint64_t) { ++g_allocations; }
+
+TEST(TrainerMpi, SteadyStateTrainingStepAllocatesNothing) {
+  auto [x, y] = make_data(16, 3);
+  std::vector<std::unique_ptr<kono::Layer<Space, double>>> layers;
+  layers.push_back(kono::make_channel_mlp<Space, double>(1, 8, 1));
+  layers.push_back(std::make_unique<kono::Residual<Space, double>>(kono::make_channel_mlp<Space, double>(1, 4, 1)));
+  kono::Model<Space, double> model("mlp", std::make_unique<kono::Sequential<Space, double>>(std::move(layers)), 3);
+  kono::RelativeLpLoss<Space, double> loss;
+  kono::Adam<Space, double> adam(model.num_parameters());
+  kono::ConstantLr schedule(1e-3);
+  kono::Trainer<Space, double> trainer(model, loss, adam, schedule, MPI_COMM_WORLD, {});
+  std::vector<kono::index_t> const batch{3, 1, 4, 1, 5, 9, 2, 6};
+  trainer.train_step(x, y, batch, 1e-3);  // first step sizes the workspaces
+  g_allocations = 0;
+  Kokkos::Tools::Experimental::set_allocate_data_callback(count_allocation);
+  trainer.train_step(x, y, batch, 1e-3);
+  trainer.train_step(x, y, batch, 1e-3);
+  Kokkos::Tools::Experimental::set_allocate_data_callback(nullptr);
+  // The counter does see allocations (so the zero below means something).
+  Kokkos::Tools::Experimental::set_allocate_data_callback(count_allocation);
+  { T probe("probe", Shape{4}); }
+  Kokkos::Tools::Experimental::set_allocate_data_callback(nullptr);
+  EXPECT_EQ(g_allocations, 1) << "allocation callback not called";
+  g_allocations -= 1;
+  EXPECT_EQ(g_allocations, 0) << "Kokkos allocations inside steady-state training steps";
+}
+}  // namespace
