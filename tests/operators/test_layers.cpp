@@ -234,3 +234,23 @@ TEST(Linear, PortableKernelsMatchBlasAndHaveGradients) {
     }
 }
 }  // namespace
+
+#include <kono/operators/model_registry.hpp>
+
+namespace {
+TEST(ModelRegistry, BuildsRegisteredModelsAndNamesBadOptions) {
+  auto m = kono::create_model<GradSpace, double>("mlp", {{"in_channels", 1}, {"dim", 2}, {"hidden_channels", 8}}, 5);
+  EXPECT_EQ(m.model_type(), "mlp");
+  EXPECT_EQ(m.output_shape(Shape{3, 1, 16, 16}), (Shape{3, 1, 16, 16}));
+  EXPECT_EQ(m.num_parameters(), std::size_t(3 * 8 + 8 + 8 * 8 + 8 + 8 * 1 + 1));
+  auto again = kono::create_model<GradSpace, double>("mlp", {{"in_channels", 1}, {"dim", 2}, {"hidden_channels", 8}}, 5);
+  auto a = kono::test::snapshot(m.parameters());
+  auto b = kono::test::snapshot(again.parameters());
+  for (std::size_t i = 0; i < a.extent(0); ++i) EXPECT_EQ(a(i), b(i));  // seed alone decides
+  EXPECT_THAT(kono::registered_model_types(), ::testing::Contains("mlp"));
+  EXPECT_KONO_ERROR((kono::create_model<GradSpace, double>("mpl", {}, 1)), invalid_argument,
+                    "unknown model type \"mpl\" (--model.type); known: mlp; did you mean \"mlp\"?");
+  EXPECT_KONO_ERROR((kono::create_model<GradSpace, double>("mlp", {{"hiden_channels", 4}}, 1)), invalid_argument,
+                    "unknown option \"model.hiden_channels\"; known: ");
+}
+}  // namespace
