@@ -5,10 +5,12 @@
 #include <kono/operators/layer_registry.hpp>
 #include <kono/operators/layers/activation.hpp>
 #include <kono/operators/layers/conv.hpp>
+#include <kono/operators/layers/domain_padding.hpp>
 #include <kono/operators/layers/grid_embedding.hpp>
 #include <kono/operators/layers/linear.hpp>
 #include <kono/operators/layers/sequential.hpp>
 #include <kono/operators/layers/soft_gating.hpp>
+#include <kono/operators/layers/spectral_conv.hpp>
 
 namespace kono {
 namespace {
@@ -28,6 +30,7 @@ void register_basic_layers() {
   register_layer<MemorySpace, Scalar>("grid_embedding", &GridEmbedding<MemorySpace, Scalar>::from_config);
   register_layer<MemorySpace, Scalar>("sequential", &Sequential<MemorySpace, Scalar>::from_config);
   register_layer<MemorySpace, Scalar>("residual", &Residual<MemorySpace, Scalar>::from_config);
+  register_layer<MemorySpace, Scalar>("domain_padding", &DomainPadding<MemorySpace, Scalar>::from_config);
   register_layer<MemorySpace, Scalar>("channel_mlp", [](LayerConfig const& cfg) {
     return make_channel_mlp<MemorySpace, Scalar>(
         config_get<int>(cfg, "in_channels", "channel_mlp"), config_get<int>(cfg, "hidden_channels", "channel_mlp"),
@@ -72,6 +75,7 @@ void register_builtin_layers() {
   register_basic_layers<DefaultMemorySpace, float>();
   register_basic_layers<DefaultMemorySpace, double>();
   Impl::register_conv_layers();
+  Impl::register_spectral_layers();
 }
 
 #define KONO_INSTANTIATE_REGISTRY(S)                                                                          \

@@ -1,6 +1,6 @@
 #pragma once
-/// Registry of model types by name ("mlp" now; "fno", "mgno", ... as they land): a builder turns
-/// user options into an architecture (a layer configuration), which Model then instantiates.
+/// Registry of model types by name ("mlp", "fno", ...): a builder turns user options (the CLI's
+/// `model.*` keys) into an architecture (a layer configuration), which Model then instantiates.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -11,21 +11,37 @@
 
 namespace kono {
 
-/// Options -> architecture. Options are the CLI's `model.*` keys (in_channels, out_channels,
-/// dim, plus the family's own); unknown keys must be rejected by the builder.
+/// One `model.<key>` option of a model family: its default (null: required) and help text.
+struct ModelOption {
+  std::string key;
+  LayerConfig default_value;
+  std::string help;
+};
+
+/// Options -> architecture. The registry has already rejected unknown keys and filled defaults.
 using ModelBuilder = std::function<LayerConfig(LayerConfig const& options)>;
 
-/// Adds or replaces the builder for `type`. Not thread-safe.
-void register_model(std::string const& type, ModelBuilder builder);
+/// Adds or replaces the family `type`: its builder, its option table (for defaults, checks and
+/// --help) and a one-line summary. Not thread-safe.
+void register_model(std::string const& type, ModelBuilder builder, std::vector<ModelOption> options,
+                    std::string summary);
 /// Sorted registered model types, for --help and error text.
 std::vector<std::string> registered_model_types();
-/// Architecture of model `type` for `options`; throws Error{invalid_argument} for an unknown
-/// type (known types and the closest match) or bad options (naming the key).
+/// Option table of `type`; throws Error{invalid_argument} for an unknown type.
+std::vector<ModelOption> const& model_options(std::string const& type);
+/// One-line description of `type`.
+std::string const& model_summary(std::string const& type);
+/// Architecture of model `type` for `options` (missing keys take their defaults); throws
+/// Error{invalid_argument} for an unknown type or key (with the closest match) or a bad value.
 LayerConfig model_architecture(std::string const& type, LayerConfig const& options);
 /// Builds and initialises (from `seed`) model `type`. Same errors as model_architecture.
 template <class MemorySpace, class Scalar>
 Model<MemorySpace, Scalar> create_model(std::string const& type, LayerConfig const& options, std::uint64_t seed);
 /// Registers kono's model families. Idempotent.
 void register_builtin_models();
+
+namespace Impl {
+void register_fno_model();  ///< operators/src/models/fno_architecture.cpp
+}  // namespace Impl
 
 }  // namespace kono
