@@ -20,8 +20,9 @@
 namespace {
 using kono::app::Subcommand;
 
-// Subcommands that exist today; the workflow issue adds run/generate/train/eval/validate/export.
 Subcommand const g_subcommands[] = {
+    {"train", "train a model on input/target pairs of an HDF5 file (data-parallel over ranks)", kono::app::train_main},
+    {"eval", "evaluate a model file on pairs of an HDF5 file: metrics JSON, predictions", kono::app::eval_main},
     {"info", "describe a dataset or model file (datasets, shapes, types, attributes)", kono::app::info_main},
 };
 
@@ -40,9 +41,18 @@ void print_help(std::ostream& os) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  kono::Runtime runtime(argc, argv);
+  // Kokkos answers --help itself; it must reach only kono's option tables.
+  std::vector<char*> runtime_argv;
+  for (int i = 0; i < argc; ++i)
+    if (std::string(argv[i]) != "--help" && std::string(argv[i]) != "-h") runtime_argv.push_back(argv[i]);
+  int runtime_argc = int(runtime_argv.size());
+  runtime_argv.push_back(nullptr);
+  char** runtime_args = runtime_argv.data();
+  kono::Runtime runtime(runtime_argc, runtime_args);
   bool const root = runtime.rank() == 0;
-  std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> args;  // Kokkos consumed its --kokkos-* options
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]).rfind("--kokkos-", 0) != 0) args.emplace_back(argv[i]);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     if (root) print_help(std::cout);
     return args.empty() ? 1 : 0;

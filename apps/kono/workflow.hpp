@@ -1,0 +1,66 @@
+#pragma once
+// Pieces the subcommands share: reading sample pairs, normalisation, batched prediction and the
+// evaluation metrics of the metrics JSON. The CLI trains and serves models in float.
+#include <mpi.h>
+
+#include <string>
+#include <vector>
+
+#include <kono/datasets/hdf5_sample_store.hpp>
+#include <kono/datasets/normalizer.hpp>
+#include <kono/operators/layer_config.hpp>
+#include <kono/operators/model.hpp>
+#include <kono/operators/model_io.hpp>
+
+namespace kono::app {
+
+using Space = DefaultMemorySpace;
+using Real = float;
+using RealTensor = Tensor<Space, Real>;
+using RealModel = Model<Space, Real>;
+
+/// Samples [first, first + count) of `dataset` (count < 0: to the end), read on every rank.
+/// `option` names the command-line option that chose the dataset, for error messages.
+RealTensor read_samples(Hdf5SampleStore const& store, std::string const& dataset, index_t first, index_t count,
+                        bool channel_axis, std::string const& option);
+
+/// "none" or a NormalizerKind name; throws Error{invalid_argument} naming `option`.
+bool normalizer_kind(std::string const& text, std::string const& option, NormalizerKind& kind);
+
+/// Prediction of `model` for raw inputs x, in batches of `batch`: encodes a copy of x with
+/// `input` and decodes the output with `target` when given. Not collective.
+RealTensor predict(RealModel const& model, RealTensor const& x, index_t batch, Normalizer const* input,
+                   Normalizer const* target);
+
+/// Per-sample evaluation metrics (DESIGN.md's metrics JSON).
+struct SampleMetrics {
+  std::vector<double> rel_l2, rel_h1, rmse, nrmse, max_abs_err;
+  void append(SampleMetrics const& other);
+  std::size_t size() const noexcept { return rel_l2.size(); }
+  double mean(std::vector<double> const& v) const;
+};
+/// Metrics of pred vs y ([n, C, spatial...]) for this rank's samples. Not collective.
+SampleMetrics compute_metrics(RealTensor const& pred, RealTensor const& y);
+/// Concatenates every rank's metrics on rank 0 (in rank order). Collective.
+SampleMetrics gather_metrics(SampleMetrics const& local, MPI_Comm comm);
+/// {"samples", "rel_l2", ... (means), "per_sample": {...}} plus `extra` keys.
+LayerConfig metrics_json(SampleMetrics const& m, LayerConfig const& extra = LayerConfig::object());
+
+/// Channels and dimension a model file was trained for (from its provenance), or -1.
+struct ModelSignature {
+  int in_channels = -1, out_channels = -1, dim = -1;
+};
+ModelSignature model_signature(ModelMetadata const& meta);
+/// Throws Error{size_mismatch} naming the model file, the data file and dataset when a sample
+/// shape [C, spatial...] does not fit the model.
+void check_model_fits(ModelSignature const& sig, std::string const& model_path, Shape const& sample_shape,
+                      std::string const& data_path, std::string const& dataset, bool input);
+
+/// "dir/name.h5" -> "dir/name".
+std::string path_stem(std::string const& path);
+/// Throws Error{file_io} naming `option` if `path`'s directory does not exist or is not writable.
+void require_writable(std::string const& path, std::string const& option);
+/// Writes text atomically on rank 0 of comm (collective: everyone waits and shares the error).
+void write_text_on_root(std::string const& path, std::string const& text, MPI_Comm comm);
+
+}  // namespace kono::app
