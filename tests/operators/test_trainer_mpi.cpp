@@ -6,6 +6,8 @@
 
 #include <kono/operators/layers/sequential.hpp>
 #include <kono/operators/losses/mse.hpp>
+#include <kono/operators/losses/relative_h1.hpp>
+#include <kono/operators/model_registry.hpp>
 #include <kono/operators/optimizers/adam.hpp>
 #include <kono/operators/optimizers/lr_schedule.hpp>
 #include <kono/operators/training/trainer.hpp>
@@ -63,6 +65,42 @@ TEST(TrainerMpi, SameParametersOnAnyRankCountAsOnOneRank) {
     EXPECT_NEAR(curve_world[e].train_loss, curve_self[e].train_loss, 1e-12);
     EXPECT_NEAR(curve_world[e].test.at("mse"), curve_self[e].test.at("mse"), 1e-12);
   }
+}
+
+// FNO (spectral layers, domain padding, H1 loss, neuralop's AdamW) trained data-parallel gives
+// the parameters a single rank gets.
+std::vector<double> train_fno(MPI_Comm comm) {
+  auto x = kono::test::random_tensor(Shape{10, 1, 8, 6}, 21);
+  auto y = kono::test::random_tensor(Shape{10, 1, 8, 6}, 22);
+  auto model = kono::create_model<Space, double>(
+      "fno", {{"modes", {4, 3}}, {"hidden_channels", 4}, {"layers", 2}, {"padding", 0.25}}, 5);
+  kono::RelativeH1Loss<Space, double> loss;
+  kono::Adam<Space, double> adamw(model.num_parameters(), kono::AdamOptions::neuralop_adamw());
+  kono::CosineAnnealingLr schedule(1e-2, 30);
+  kono::TrainerOptions opt;
+  opt.epochs = 2;
+  opt.batch_size = 4;  // batches 4, 4, 2: shards 2+2, 2+2, 1+1 on two ranks
+  opt.progress = false;
+  kono::Trainer<Space, double> trainer(model, loss, adamw, schedule, comm, opt);
+  trainer.fit(x, y, x.slice_batch(0, 0), y.slice_batch(0, 0));
+  auto h = kono::test::snapshot(model.parameters());
+  return std::vector<double>(h.data(), h.data() + h.extent(0));
+}
+
+TEST(TrainerMpi, FnoTrainsToTheSameParametersOnAnyRankCount) {
+  auto const world = train_fno(MPI_COMM_WORLD);
+  auto const self = train_fno(MPI_COMM_SELF);
+  ASSERT_EQ(world.size(), self.size());
+  double maxdiff = 0, moved = 0;
+  auto const init = kono::test::snapshot(
+      kono::create_model<Space, double>("fno", {{"modes", {4, 3}}, {"hidden_channels", 4}, {"layers", 2}, {"padding", 0.25}}, 5)
+          .parameters());
+  for (std::size_t i = 0; i < world.size(); ++i) {
+    maxdiff = std::max(maxdiff, std::abs(world[i] - self[i]));
+    moved = std::max(moved, std::abs(self[i] - init(i)));
+  }
+  EXPECT_GT(moved, 1e-4) << "training did not change the parameters";
+  EXPECT_LT(maxdiff, 1e-12) << "FNO parameters differ between the distributed and the single-rank run";
 }
 
 TEST(TrainerMpi, TrainingReducesTheLossAndWritesTheCurve) {

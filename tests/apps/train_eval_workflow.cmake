@@ -1,0 +1,73 @@
+# kono train then kono eval on the shared Darcy data, checking the files each step leaves.
+# -DKONO=exe -DLAUNCH="mpiexec ... -n 2" (or empty) -DDATA=darcy_16.h5 -DWORK=dir
+# -DMODE=smoke|accuracy. accuracy runs neuraloperator's Darcy tutorial set-up (the defaults of
+# kono train) and requires test rel L2 <= 0.13 and rel H1 <= 0.20 (neuralop prints 0.133 / 0.205).
+separate_arguments(launch UNIX_COMMAND "${LAUNCH}")
+file(REMOVE_RECURSE "${WORK}")
+file(MAKE_DIRECTORY "${WORK}")
+
+function(run)
+  execute_process(COMMAND ${launch} ${KONO} ${ARGN} WORKING_DIRECTORY "${WORK}" RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err)
+  message("$ kono ${ARGN}\n${out}${err}")
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "kono ${ARGN} failed with exit code ${rc}")
+  endif()
+endfunction()
+
+function(require_file f)
+  if(NOT EXISTS "${WORK}/${f}")
+    message(FATAL_ERROR "expected ${f} in ${WORK}")
+  endif()
+endfunction()
+
+if(MODE STREQUAL "accuracy")
+  run(train --data.file=${DATA} --out=fno.h5)
+else()
+  file(WRITE "${WORK}/train.yaml" "model: {type: fno, modes: [4, 4], hidden_channels: 8, layers: 2}\n"
+                                  "train: {epochs: 2, batch_size: 16}\ndata: {train_samples: 64, test_samples: 16}\n")
+  run(train --config=train.yaml --data.file=${DATA} --train.epochs=3 --out=fno.h5)
+endif()
+require_file(fno.h5)
+require_file(fno_curve.csv)
+require_file(fno_curve.json)
+file(STRINGS "${WORK}/fno_curve.csv" rows)
+list(LENGTH rows nrows)
+if(MODE STREQUAL "accuracy")
+  set(want_rows 16)
+else()
+  set(want_rows 4)  # header + 3 epochs: the command line (3) beats the config file (2)
+endif()
+if(NOT nrows EQUAL want_rows)
+  message(FATAL_ERROR "learning curve has ${nrows} lines, expected ${want_rows}")
+endif()
+
+run(eval --model=fno.h5 --data.file=${DATA} --json=metrics.json --predictions=pred.h5)
+require_file(pred.h5)
+file(READ "${WORK}/metrics.json" json)
+foreach(key samples rel_l2 rel_h1 rmse nrmse max_abs_err)
+  string(JSON value ERROR_VARIABLE missing GET "${json}" ${key})
+  if(missing)
+    message(FATAL_ERROR "metrics.json has no \"${key}\"")
+  endif()
+  set(${key} ${value})
+endforeach()
+string(JSON per LENGTH "${json}" per_sample rel_l2)
+if(NOT samples EQUAL 50 OR NOT per EQUAL 50)
+  message(FATAL_ERROR "metrics.json: samples ${samples}, per-sample entries ${per}; expected 50")
+endif()
+if(MODE STREQUAL "accuracy")
+  if(rel_l2 GREATER 0.13 OR rel_h1 GREATER 0.20)
+    message(FATAL_ERROR "FNO on darcy_16: test rel L2 ${rel_l2}, rel H1 ${rel_h1}; need <= 0.13 and <= 0.20")
+  endif()
+  message("FNO on darcy_16: test rel L2 ${rel_l2}, rel H1 ${rel_h1}")
+elseif(rel_l2 GREATER 1.0 OR rel_l2 LESS_EQUAL 0)
+  message(FATAL_ERROR "smoke training gave rel L2 ${rel_l2}")
+endif()
+
+# A failing eval (missing dataset) leaves no metrics file behind.
+execute_process(COMMAND ${launch} ${KONO} eval --model=fno.h5 --data.file=${DATA} --data.input=/nope --json=bad.json
+                WORKING_DIRECTORY "${WORK}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT "${out}${err}" MATCHES "no dataset \"/nope\" \\(--data.input\\)" OR EXISTS "${WORK}/bad.json")
+  message(FATAL_ERROR "eval with a missing dataset: rc ${rc}, output ${out}${err}")
+endif()
