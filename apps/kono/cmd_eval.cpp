@@ -22,6 +22,8 @@ std::vector<OptionSpec> eval_option_specs() {
       {"data.target", "/test/y", "dataset of targets"},
       {"data.samples", "0", "evaluate the first N samples (0: all)"},
       {"data.channel_axis", "false", "datasets are [N, C, spatial...]"},
+      {"data.input_channel_axis", "", "inputs only (default: data.channel_axis)"},
+      {"data.target_channel_axis", "", "targets only (default: data.channel_axis)"},
       {"eval.batch_size", "64", "samples per forward pass"},
       {"json", "", "write the metrics JSON here (empty: print only)"},
       {"predictions", "", "write the predictions here as HDF5 (/prediction, same layout as the target)"},
@@ -37,7 +39,7 @@ LayerConfig evaluate_model(Options const& opt, MPI_Comm comm) {
   std::string const json = opt.text("json"), pred_path = opt.text("predictions");
   if (!json.empty()) require_writable(json, "json");
   if (!pred_path.empty()) require_writable(pred_path, "predictions");
-  bool const channel_axis = opt.flag("data.channel_axis");
+  bool const in_axis = channel_axis_of(opt, "input"), out_axis = channel_axis_of(opt, "target");
 
   auto loaded = load_model<Space, Real>(model_path, comm);
   Hdf5SampleStore store(file, comm);
@@ -47,8 +49,8 @@ LayerConfig evaluate_model(Options const& opt, MPI_Comm comm) {
   KONO_USER_REQUIRE(store.file().has_dataset(out_ds), invalid_argument,
                     file << " has no dataset \"" << out_ds << "\" (--data.target)");
   ModelSignature const sig = model_signature(loaded.meta);
-  Shape const in_shape = store.sample_shape(in_ds, SampleLayout{channel_axis});
-  Shape const out_shape = store.sample_shape(out_ds, SampleLayout{channel_axis});
+  Shape const in_shape = store.sample_shape(in_ds, SampleLayout{in_axis});
+  Shape const out_shape = store.sample_shape(out_ds, SampleLayout{out_axis});
   check_model_fits(sig, model_path, in_shape, file, in_ds, true);
   check_model_fits(sig, model_path, out_shape, file, out_ds, false);
   index_t n = store.num_samples(in_ds);
@@ -63,8 +65,8 @@ LayerConfig evaluate_model(Options const& opt, MPI_Comm comm) {
   RealTensor x, y, pred;
   SampleMetrics local;
   if (shard.count > 0) {
-    x = read_samples(store, in_ds, shard.first, shard.count, channel_axis, "data.input");
-    y = read_samples(store, out_ds, shard.first, shard.count, channel_axis, "data.target");
+    x = read_samples(store, in_ds, shard.first, shard.count, in_axis, "data.input");
+    y = read_samples(store, out_ds, shard.first, shard.count, out_axis, "data.target");
     pred = predict(loaded.model, x, index_t(opt.integer("eval.batch_size")), loaded.meta.normalizer("input"),
                    loaded.meta.normalizer("target"));
     local = compute_metrics(pred, y);
@@ -75,7 +77,7 @@ LayerConfig evaluate_model(Options const& opt, MPI_Comm comm) {
   if (!pred_path.empty()) {
     std::vector<index_t> global = out_shape.to_vector();
     global.insert(global.begin(), n);
-    if (!channel_axis) global.erase(global.begin() + 1);
+    if (!out_axis) global.erase(global.begin() + 1);
     Hdf5Writer w(pred_path, comm);
     RealTensor local_pred = pred;
     if (shard.count == 0) {

@@ -29,6 +29,8 @@ std::vector<OptionSpec> train_option_specs() {
       {"data.train_samples", "0", "use the first N training samples (0: all)"},
       {"data.test_samples", "0", "use the first N test samples (0: all)"},
       {"data.channel_axis", "false", "datasets are [N, C, spatial...] instead of one channel [N, spatial...]"},
+      {"data.input_channel_axis", "", "inputs only: [N, C, spatial...] (default: data.channel_axis)"},
+      {"data.target_channel_axis", "", "targets only, e.g. true for Burgers [N, T, x] as T channels (default: data.channel_axis)"},
       {"data.normalize_input", "none", "input normalisation: none, scalar, per_channel, pointwise"},
       {"data.normalize_target", "scalar", "target normalisation (training sees encoded targets)"},
       {"model.type", "fno", "model family; model.* options below depend on it"},
@@ -79,14 +81,14 @@ TrainResult train_model(Options const& opt, MPI_Comm comm) {
   KONO_USER_REQUIRE(!file.empty(), invalid_argument, "kono train: --data.file is required (an HDF5 file with /train/x, /train/y)");
   std::string const out = opt.text("out");
   require_writable(out, "out");
-  bool const channel_axis = opt.flag("data.channel_axis");
+  bool const in_axis = channel_axis_of(opt, "input"), out_axis = channel_axis_of(opt, "target");
 
   // Data (replicated on every rank: the trainer shards each global batch).
   Hdf5SampleStore store(file, comm);
   long long const ntrain = opt.integer("data.train_samples"), ntest = opt.integer("data.test_samples");
   KONO_USER_REQUIRE(ntrain >= 0 && ntest >= 0, invalid_argument, "--data.train_samples and --data.test_samples must be >= 0");
-  RealTensor x = read_samples(store, opt.text("data.input"), 0, ntrain ? ntrain : -1, channel_axis, "data.input");
-  RealTensor y = read_samples(store, opt.text("data.target"), 0, ntrain ? ntrain : -1, channel_axis, "data.target");
+  RealTensor x = read_samples(store, opt.text("data.input"), 0, ntrain ? ntrain : -1, in_axis, "data.input");
+  RealTensor y = read_samples(store, opt.text("data.target"), 0, ntrain ? ntrain : -1, out_axis, "data.target");
   KONO_USER_REQUIRE(x.extent(0) == y.extent(0), size_mismatch,
                     file << ": " << opt.text("data.input") << " has " << x.extent(0) << " samples but "
                          << opt.text("data.target") << " has " << y.extent(0));
@@ -96,8 +98,8 @@ TrainResult train_model(Options const& opt, MPI_Comm comm) {
   bool const has_test = !opt.text("data.test_input").empty();
   RealTensor xt, yt;
   if (has_test) {
-    xt = read_samples(store, opt.text("data.test_input"), 0, ntest ? ntest : -1, channel_axis, "data.test_input");
-    yt = read_samples(store, opt.text("data.test_target"), 0, ntest ? ntest : -1, channel_axis, "data.test_target");
+    xt = read_samples(store, opt.text("data.test_input"), 0, ntest ? ntest : -1, in_axis, "data.test_input");
+    yt = read_samples(store, opt.text("data.test_target"), 0, ntest ? ntest : -1, out_axis, "data.test_target");
   }
 
   // Model: channels and dimension come from the data.

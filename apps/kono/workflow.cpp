@@ -30,6 +30,11 @@ RealTensor read_samples(Hdf5SampleStore const& store, std::string const& dataset
   return store.read<Space, Real>(dataset, first, count, SampleLayout{channel_axis});
 }
 
+bool channel_axis_of(Options const& options, std::string const& which) {
+  std::string const key = "data." + which + "_channel_axis";
+  return options.text(key).empty() ? options.flag("data.channel_axis") : options.flag(key);
+}
+
 bool normalizer_kind(std::string const& text, std::string const& option, NormalizerKind& kind) {
   if (text == "none" || text.empty()) return false;
   for (NormalizerKind k : {NormalizerKind::scalar, NormalizerKind::per_channel, NormalizerKind::pointwise})

@@ -12,6 +12,8 @@
 #include <kono/operators/model.hpp>
 #include <kono/operators/model_io.hpp>
 
+#include "options.hpp"
+
 namespace kono::app {
 
 using Space = DefaultMemorySpace;
@@ -23,6 +25,10 @@ using RealModel = Model<Space, Real>;
 /// `option` names the command-line option that chose the dataset, for error messages.
 RealTensor read_samples(Hdf5SampleStore const& store, std::string const& dataset, index_t first, index_t count,
                         bool channel_axis, std::string const& option);
+
+/// Whether the "input" or "target" datasets have a channel axis: data.<which>_channel_axis if
+/// set, else data.channel_axis.
+bool channel_axis_of(Options const& options, std::string const& which);
 
 /// "none" or a NormalizerKind name; throws Error{invalid_argument} naming `option`.
 bool normalizer_kind(std::string const& text, std::string const& option, NormalizerKind& kind);

@@ -24,7 +24,7 @@ struct TrainerOptions {
   int epochs = 15;
   index_t batch_size = 64;        ///< global batch, sharded over ranks
   index_t eval_batch_size = 64;   ///< per rank
-  int eval_every = 5;             ///< evaluate after epochs k-1, 2k-1, ... and after the last one
+  int eval_every = 5;             ///< evaluate after epochs 0, k, 2k, ... (0-based) and after the last one
   bool shuffle = true;            ///< reshuffle each epoch (permutation from shuffle_seed and epoch)
   std::uint64_t shuffle_seed = 0;
   double clip_grad_norm = 0.0;    ///< 0: off
