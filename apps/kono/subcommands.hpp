@@ -24,6 +24,7 @@ struct Subcommand {
 int info_main(std::vector<std::string> const& args);
 int train_main(std::vector<std::string> const& args);
 int eval_main(std::vector<std::string> const& args);
+int generate_main(std::vector<std::string> const& args);
 
 /// What `kono train` produced.
 struct TrainResult {
@@ -39,4 +40,17 @@ TrainResult train_model(Options const& options, MPI_Comm comm);
 std::vector<OptionSpec> eval_option_specs();
 /// Evaluates as `kono eval` does; returns the metrics JSON (complete on rank 0). Collective.
 LayerConfig evaluate_model(Options const& options, MPI_Comm comm);
+
+/// What `kono generate` wrote.
+struct GenerateResult {
+  std::string path;
+  index_t samples = 0;
+  double seconds = 0, mean_iterations = 0;
+};
+std::vector<OptionSpec> generate_option_specs();
+/// Generates as `kono generate PROBLEM` does. Collective on comm; PETSc options must already be
+/// inserted (insert_petsc_options).
+GenerateResult generate_data(Options const& options, std::string const& problem, MPI_Comm comm);
+/// Starts PETSc (if needed) and inserts args[first..] as PETSc options; each must start with '-'.
+void insert_petsc_options(std::vector<std::string> const& args, std::size_t first);
 }  // namespace kono::app
