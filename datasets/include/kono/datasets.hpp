@@ -7,4 +7,5 @@
 #include <kono/datasets/normalizer.hpp>
 #include <kono/datasets/sample_shard.hpp>
 #include <kono/datasets/text_file.hpp>
+#include <kono/datasets/vtk_export.hpp>
 #include <kono/meshes.hpp>
