@@ -49,10 +49,11 @@ class DMDASurrogate {
   int m_rank = 0;
 };
 
-/// Scales the initial guess x by alpha = (b, A x) / (A x, A x), the factor that minimises
-/// ||b - alpha A x||_2, and returns alpha. A surrogate trained on differently scaled data (other
-/// coefficient values, forcing or units) then still gives a guess whose residual is no larger
-/// than the zero guess's. Collective on x's communicator; alpha = 0 (x zeroed) when A x = 0.
+/// Scales the initial guess x by alpha = (b, x) / (x, A x), the factor that minimises the
+/// energy norm ||u* - alpha x||_A of the error for a symmetric positive definite A (the norm CG
+/// minimises), and returns alpha. A surrogate trained on differently scaled data (other
+/// coefficient values, forcing or units) then still gives a guess no worse than zero in that
+/// norm. Collective on x's communicator; alpha = 0 (x zeroed) when (x, A x) <= 0.
 double rescale_initial_guess(Mat A, Vec b, Vec x);
 
 }  // namespace kono
