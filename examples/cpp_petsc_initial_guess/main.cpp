@@ -4,6 +4,8 @@
 //   ./petsc_initial_guess -model model.h5                       # 64x64, CG + GAMG, 3 samples
 //   ./petsc_initial_guess -model model.h5 -n 128 -samples 5 -pc_type jacobi
 //   mpiexec -n 2 ./petsc_initial_guess -model model.h5 -n 96
+//   ./petsc_initial_guess -model m32.h5 -n 32 -model_input coefficient   # model trained on
+//       `kono generate darcy` data (input: the coefficient a itself, same discretisation)
 //
 // Description: -div(a grad u) = 1 on the unit square, u = 0 on the boundary, 5-point stencil on
 // an n x n node grid (DMDA), harmonic-mean face coefficients, a = a_hi where a two-phase mask
@@ -127,11 +129,14 @@ int main(int argc, char** argv) {
     PetscInt n = 64, samples = 3;
     PetscReal a_lo = 3.0, a_hi = 12.0;
     PetscBool have_model = PETSC_FALSE;
+    char model_input[32] = "mask";  // what the model was trained on: the 0/1 mask or a itself
     KONO_PETSC_CHECK(PetscOptionsGetString(nullptr, nullptr, "-model", model_path, sizeof model_path, &have_model));
     KONO_PETSC_CHECK(PetscOptionsGetInt(nullptr, nullptr, "-n", &n, nullptr));
     KONO_PETSC_CHECK(PetscOptionsGetInt(nullptr, nullptr, "-samples", &samples, nullptr));
     KONO_PETSC_CHECK(PetscOptionsGetReal(nullptr, nullptr, "-a_lo", &a_lo, nullptr));
     KONO_PETSC_CHECK(PetscOptionsGetReal(nullptr, nullptr, "-a_hi", &a_hi, nullptr));
+    KONO_PETSC_CHECK(PetscOptionsGetString(nullptr, nullptr, "-model_input", model_input, sizeof model_input, nullptr));
+    bool const feed_coefficient = std::string(model_input) == "coefficient";
     if (!have_model) {
       PetscPrintf(PETSC_COMM_WORLD, "usage: petsc_initial_guess -model MODEL.h5 [-n 64] [-samples 3] [KSP options]\n");
       return 2;
@@ -151,6 +156,8 @@ int main(int argc, char** argv) {
     KONO_PETSC_CHECK(VecDuplicate(mask, &b));
     KONO_PETSC_CHECK(VecDuplicate(mask, &u));
     KONO_PETSC_CHECK(VecDuplicate(mask, &u_ref));
+    Vec coef;  // a = a_lo + (a_hi - a_lo) mask, for models trained on the coefficient
+    KONO_PETSC_CHECK(VecDuplicate(mask, &coef));
     KSP ksp;
     KONO_PETSC_CHECK(KSPCreate(PETSC_COMM_WORLD, &ksp));
     KONO_PETSC_CHECK(KSPSetType(ksp, KSPCG));
@@ -185,7 +192,12 @@ int main(int argc, char** argv) {
 
       // 5. From the surrogate's guess (model on rank 0, scattered to the DMDA).
       t = MPI_Wtime();
-      guess.apply(mask, u);
+      if (feed_coefficient) {
+        KONO_PETSC_CHECK(VecCopy(mask, coef));
+        KONO_PETSC_CHECK(VecScale(coef, a_hi - a_lo));
+        KONO_PETSC_CHECK(VecShift(coef, a_lo));
+      }
+      guess.apply(feed_coefficient ? coef : mask, u);
       double const alpha = kono::rescale_initial_guess(A, b, u);
       double const tm = MPI_Wtime() - t;
       PetscReal err, ref;
@@ -226,6 +238,7 @@ int main(int argc, char** argv) {
     KONO_PETSC_CHECK(VecDestroy(&b));
     KONO_PETSC_CHECK(VecDestroy(&u));
     KONO_PETSC_CHECK(VecDestroy(&u_ref));
+    KONO_PETSC_CHECK(VecDestroy(&coef));
     KONO_PETSC_CHECK(MatDestroy(&A));
     KONO_PETSC_CHECK(DMDestroy(&da));  // `guess` still holds a reference; it is released at scope end
   } catch (std::exception const& e) {
