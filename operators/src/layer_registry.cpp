@@ -8,6 +8,7 @@
 #include <kono/operators/layers/domain_padding.hpp>
 #include <kono/operators/layers/grid_embedding.hpp>
 #include <kono/operators/layers/linear.hpp>
+#include <kono/operators/layers/mgno.hpp>
 #include <kono/operators/layers/sequential.hpp>
 #include <kono/operators/layers/soft_gating.hpp>
 #include <kono/operators/layers/spectral_conv.hpp>
@@ -76,6 +77,7 @@ void register_builtin_layers() {
   register_basic_layers<DefaultMemorySpace, double>();
   Impl::register_conv_layers();
   Impl::register_spectral_layers();
+  Impl::register_mgno_layers();
 }
 
 #define KONO_INSTANTIATE_REGISTRY(S)                                                                          \

@@ -100,6 +100,7 @@ void register_builtin_models() {
                   {"grid_embedding", true, "append the grid coordinates to the input channels"}},
                  "pointwise MLP on (input, coordinates): a baseline without spatial mixing");
   Impl::register_fno_model();
+  Impl::register_mgno_model();
 }
 
 template Model<DefaultMemorySpace, float> create_model<DefaultMemorySpace, float>(std::string const&, LayerConfig const&,

@@ -41,7 +41,8 @@ Model<MemorySpace, Scalar> create_model(std::string const& type, LayerConfig con
 void register_builtin_models();
 
 namespace Impl {
-void register_fno_model();  ///< operators/src/models/fno_architecture.cpp
+void register_fno_model();   ///< operators/src/models/fno_architecture.cpp
+void register_mgno_model();  ///< operators/src/models/mgno_architecture.cpp
 }  // namespace Impl
 
 }  // namespace kono

@@ -1,0 +1,101 @@
+// MgNO (He, Liu, Xu, ICLR 2024) as the authors' Darcy script builds it (MgNO_DC):
+//   x -> [mgno_layer: u = act(W_mg(u) + b(u))] x layers -> conv (hidden -> out, 3x3, padding mode)
+// The first layer's V-cycle takes the input channels as its right-hand side f directly: no
+// lifting. The final convolution is the reference code's `last_layer='conv'` (1 for the
+// `'linear'` 1x1 variant); it is the only projection.
+#include <kono/operators/layers/conv_common.hpp>
+#include <kono/operators/model_registry.hpp>
+
+namespace kono {
+namespace Impl {
+namespace {
+LayerConfig as_list(LayerConfig const& v) {
+  if (v.is_array()) return v;
+  LayerConfig a = LayerConfig::array();
+  a.push_back(v);
+  return a;
+}
+
+LayerConfig mgno_architecture(LayerConfig const& o) {
+  int const in = config_get<int>(o, "in_channels", "model.in_channels");
+  int const out = config_get<int>(o, "out_channels", "model.out_channels");
+  int const dim = config_get<int>(o, "dim", "model.dim");
+  int const hidden = config_get<int>(o, "hidden_channels", "model.hidden_channels");
+  int const layers = config_get<int>(o, "layers", "model.layers");
+  int const levels = config_get<int>(o, "levels", "model.levels");
+  int const projection = config_get<int>(o, "projection_kernel", "model.projection_kernel");
+  std::string const act = config_get<std::string>(o, "activation", "model.activation");
+  KONO_USER_REQUIRE(dim >= 1 && dim <= 3, invalid_argument, "model \"mgno\": model.dim=" << dim << " must be 1, 2 or 3");
+  KONO_USER_REQUIRE(in >= 1 && out >= 1 && hidden >= 1 && layers >= 1 && levels >= 1, invalid_argument,
+                    "model \"mgno\": in_channels, out_channels, hidden_channels, layers and levels must be positive");
+  KONO_USER_REQUIRE(projection == 1 || projection == 3, invalid_argument,
+                    "model \"mgno\": --model.projection_kernel must be 1 or 3, got " << projection);
+  LayerConfig const iterations = as_list(o.at("iterations"));
+  LayerConfig const post = as_list(o.at("post_iterations"));
+  for (auto const* list : {&iterations, &post}) {
+    char const* key = list == &iterations ? "iterations" : "post_iterations";
+    for (auto const& v : *list)
+      KONO_USER_REQUIRE(v.is_number_integer(), invalid_argument,
+                        "model \"mgno\": --model." << key << " must be integers (one, or one per level), got "
+                                                   << list->dump());
+    KONO_USER_REQUIRE(list->size() == 1 || int(list->size()) == levels, invalid_argument,
+                      "model \"mgno\": --model." << key << " has " << list->size() << " values for --model.levels="
+                                                 << levels << " (give one, or one per level)");
+  }
+  LayerConfig padding = as_list(o.at("padding"));
+  for (auto const& v : padding)
+    KONO_USER_REQUIRE(v.is_string(), invalid_argument,
+                      "model \"mgno\": --model.padding must be zero, periodic or reflect (one, or one per axis), got "
+                          << padding.dump());
+  KONO_USER_REQUIRE(padding.size() == 1 || int(padding.size()) == dim, invalid_argument,
+                    "model \"mgno\": --model.padding has " << padding.size() << " values for a " << dim
+                                                           << "D problem (give one, or one per axis)");
+  LayerConfig modes = LayerConfig::array();
+  for (auto const& v : padding) modes.push_back(to_string(padding_mode_from_string(v.get<std::string>(), "--model.padding")));
+
+  LayerConfig net = LayerConfig::array();
+  for (int l = 0; l < layers; ++l)
+    net.push_back({{"type", "mgno_layer"},
+                   {"dim", dim},
+                   {"in_channels", l == 0 ? in : hidden},
+                   {"out_channels", hidden},
+                   {"levels", levels},
+                   {"iterations", iterations},
+                   {"post_iterations", post},
+                   {"padding_mode", modes},
+                   {"activation", act},
+                   {"restrict_residual", config_get<bool>(o, "restrict_residual", "model.restrict_residual")},
+                   {"equalized_lr", config_get<bool>(o, "equalized_lr", "model.equalized_lr")}});
+  net.push_back({{"type", "conv"},
+                 {"dim", dim},
+                 {"in_channels", hidden},
+                 {"out_channels", out},
+                 {"kernel", projection},
+                 {"padding_mode", modes},
+                 {"bias", true}});
+  return {{"type", "sequential"}, {"layers", net}};
+}
+}  // namespace
+
+void register_mgno_model() {
+  register_model(
+      "mgno", mgno_architecture,
+      {{"in_channels", 1, "input channels (set from the data by kono train)"},
+       {"out_channels", 1, "output channels (set from the data by kono train)"},
+       {"dim", 2, "spatial dimension 1-3 (set from the data by kono train)"},
+       {"hidden_channels", 16, "channels of the iterate u in every layer"},
+       {"layers", 4, "number of MgNO layers u = act(W_mg u + b u)"},
+       {"levels", 4, "multigrid levels per V-cycle (grid n, ceil(n/2), ...)"},
+       {"iterations", 1, "pre-smoothing steps u += S(f - A u) per level: one value or one per level (1,1,1,1)"},
+       {"post_iterations", 0, "post-smoothing steps per level after prolongation (coarsest: none)"},
+       {"padding", "zero", "boundary condition via the convolution padding: zero (Dirichlet), periodic or reflect "
+                           "(Neumann); one value or one per axis"},
+       {"restrict_residual", true, "restrict the residual f - A u (the paper) instead of f"},
+       {"equalized_lr", true,
+        "store V-cycle weights in units of their init scale (same function; stable with Adam at lr 1e-2)"},
+       {"projection_kernel", 3, "kernel of the final hidden -> out convolution (3, or 1 for a pointwise one)"},
+       {"activation", "gelu", "gelu, relu, tanh, silu, or none"}},
+      "multigrid neural operator (MgNO, He-Liu-Xu 2024: learned V-cycles, boundary conditions via padding)");
+}
+}  // namespace Impl
+}  // namespace kono
