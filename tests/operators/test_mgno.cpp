@@ -105,25 +105,29 @@ TEST(Mgno, SingleLevelIsOneSmoothingConvPlusPointwise) {
   for (kono::index_t i = 0; i < yh.size(); ++i) ASSERT_NEAR(yh.data()(i), sh.data()(i) + bh.data()(i), 1e-13);
 }
 
-// Parameters of one layer with f input and c hidden channels, L levels, nu pre-smoothing steps per level.
-std::size_t layer_parameters(std::size_t f, std::size_t c, std::size_t L, std::size_t nu) {
+// Parameters of one layer with f input and c hidden channels, L levels, nu pre-smoothing steps
+// per level and `post` post-smoothing steps on every level but the coarsest.
+std::size_t layer_parameters(std::size_t f, std::size_t c, std::size_t L, std::size_t nu, std::size_t post) {
   std::size_t const b = f * c + c;
   std::size_t const A = L * 9 * c * f;  // one per level (used by the residual restriction)
-  std::size_t const S = L * nu * 9 * f * c;
+  std::size_t const S = (L * nu + (L - 1) * post) * 9 * f * c;
   std::size_t const transfer = (L - 1) * (9 * c * c + 9 * f * f + 16 * c * c);  // Pi, R, RT
   return b + A + S + transfer;
 }
 
 TEST(Mgno, DefaultParameterCountFollowsTheFormulaAndFitsTheFnoBudget) {
   auto model = kono::create_model<Space, float>("mgno", LayerConfig::object(), 1);
-  // Defaults: 1 -> 1 channel, hidden 16, 4 layers, 4 levels, 1 step per level, 3x3 projection.
-  std::size_t const expected = layer_parameters(1, 16, 4, 1) + 3 * layer_parameters(16, 16, 4, 1) + (9 * 16 + 1);
+  // Defaults: 1 -> 1 channel, hidden 16, 4 layers, 4 levels, 1 pre- and 1 post-smoothing step
+  // per level, 3x3 projection.
+  std::size_t const expected = layer_parameters(1, 16, 4, 1, 1) + 3 * layer_parameters(16, 16, 4, 1, 1) + (9 * 16 + 1);
   EXPECT_EQ(model.num_parameters(), expected);
-  EXPECT_EQ(expected, 155004u);
+  EXPECT_EQ(expected, 176172u);
   EXPECT_LE(model.num_parameters(), 191881u);  // the FNO Darcy tutorial configuration
   auto other = kono::create_model<Space, float>(
-      "mgno", {{"hidden_channels", 5}, {"layers", 2}, {"levels", 3}, {"iterations", 2}, {"in_channels", 2}}, 1);
-  EXPECT_EQ(other.num_parameters(), layer_parameters(2, 5, 3, 2) + layer_parameters(5, 5, 3, 2) + (9 * 5 + 1));
+      "mgno",
+      {{"hidden_channels", 5}, {"layers", 2}, {"levels", 3}, {"iterations", 2}, {"post_iterations", 0}, {"in_channels", 2}},
+      1);
+  EXPECT_EQ(other.num_parameters(), layer_parameters(2, 5, 3, 2, 0) + layer_parameters(5, 5, 3, 2, 0) + (9 * 5 + 1));
 }
 
 TEST(Mgno, OptionsAreCheckedWithClearErrors) {

@@ -87,7 +87,7 @@ void register_mgno_model() {
        {"layers", 4, "number of MgNO layers u = act(W_mg u + b u)"},
        {"levels", 4, "multigrid levels per V-cycle (grid n, ceil(n/2), ...)"},
        {"iterations", 1, "pre-smoothing steps u += S(f - A u) per level: one value or one per level (1,1,1,1)"},
-       {"post_iterations", 0, "post-smoothing steps per level after prolongation (coarsest: none)"},
+       {"post_iterations", 1, "post-smoothing steps per level after prolongation (coarsest: none)"},
        {"padding", "zero", "boundary condition via the convolution padding: zero (Dirichlet), periodic or reflect "
                            "(Neumann); one value or one per axis"},
        {"restrict_residual", true, "restrict the residual f - A u (the paper) instead of f"},
