@@ -25,6 +25,9 @@ Subcommand const g_subcommands[] = {
      kono::app::generate_main},
     {"train", "train a model on input/target pairs of an HDF5 file (data-parallel over ranks)", kono::app::train_main},
     {"eval", "evaluate a model file on pairs of an HDF5 file: metrics JSON, predictions", kono::app::eval_main},
+    {"validate", "fresh PETSc solves vs the surrogate: accuracy, time per sample, speedup, zero-shot resolutions",
+     kono::app::validate_main},
+    {"export", "fields for ParaView: input, prediction, reference, abs_error as .vti/.pvti + .pvd", kono::app::export_main},
     {"info", "describe a dataset or model file (datasets, shapes, types, attributes)", kono::app::info_main},
 };
 

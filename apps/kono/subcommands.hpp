@@ -25,6 +25,8 @@ int info_main(std::vector<std::string> const& args);
 int train_main(std::vector<std::string> const& args);
 int eval_main(std::vector<std::string> const& args);
 int generate_main(std::vector<std::string> const& args);
+int validate_main(std::vector<std::string> const& args);
+int export_main(std::vector<std::string> const& args);
 
 /// What `kono train` produced.
 struct TrainResult {
@@ -51,6 +53,17 @@ std::vector<OptionSpec> generate_option_specs();
 /// Generates as `kono generate PROBLEM` does. Collective on comm; PETSc options must already be
 /// inserted (insert_petsc_options).
 GenerateResult generate_data(Options const& options, std::string const& problem, MPI_Comm comm);
+std::vector<OptionSpec> validate_option_specs();
+/// Validates as `kono validate` does; returns the report (complete on rank 0). Collective.
+LayerConfig validate_model(Options const& options, MPI_Comm comm);
+/// What `kono export` wrote.
+struct ExportResult {
+  std::string collection;                      ///< the .pvd
+  std::vector<std::string> vtk_files, field_files;  ///< .vti/.pvti and _fields.h5 per sample
+};
+std::vector<OptionSpec> export_option_specs();
+/// Exports as `kono export` does. Collective on comm.
+ExportResult export_fields(Options const& options, MPI_Comm comm);
 /// Starts PETSc (if needed) and inserts args[first..] as PETSc options; each must start with '-'.
 void insert_petsc_options(std::vector<std::string> const& args, std::size_t first);
 }  // namespace kono::app

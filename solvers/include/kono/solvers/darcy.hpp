@@ -2,6 +2,7 @@
 /// Darcy flow reference solver: -div(a grad u) = f on the unit square or cube, u = 0 on the
 /// boundary, on a node grid, with PETSc (DMDA + KSP, CG + GAMG by default).
 #include <mpi.h>
+#include <petscsys.h>  // PETSC_COMM_SELF, the communicator of sample-parallel solvers
 
 #include <array>
 #include <memory>
