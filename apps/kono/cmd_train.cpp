@@ -5,6 +5,7 @@
 //   kono train --data.file=darcy_16.h5 --model.type=fno --model.modes=8,8 --out=fno.h5
 //   mpiexec -n 2 kono train --config=train.yaml
 #include <iostream>
+#include <optional>
 
 #include <kono/core/runtime.hpp>
 #include <kono/operators/losses/loss_registry.hpp>
@@ -26,6 +27,7 @@ std::vector<OptionSpec> train_option_specs() {
       {"data.target", "/train/y", "dataset of training targets"},
       {"data.test_input", "/test/x", "dataset of test inputs, evaluated during training (empty: none)"},
       {"data.test_target", "/test/y", "dataset of test targets"},
+      {"data.test_file", "", "HDF5 file of the test pairs (empty: data.file)"},
       {"data.train_samples", "0", "use the first N training samples (0: all)"},
       {"data.test_samples", "0", "use the first N test samples (0: all)"},
       {"data.channel_axis", "false", "datasets are [N, C, spatial...] instead of one channel [N, spatial...]"},
@@ -98,8 +100,12 @@ TrainResult train_model(Options const& opt, MPI_Comm comm) {
   bool const has_test = !opt.text("data.test_input").empty();
   RealTensor xt, yt;
   if (has_test) {
-    xt = read_samples(store, opt.text("data.test_input"), 0, ntest ? ntest : -1, in_axis, "data.test_input");
-    yt = read_samples(store, opt.text("data.test_target"), 0, ntest ? ntest : -1, out_axis, "data.test_target");
+    std::string const test_file = opt.text("data.test_file");
+    std::optional<Hdf5SampleStore> other;
+    if (!test_file.empty() && test_file != file) other.emplace(test_file, comm);
+    Hdf5SampleStore const& test_store = other ? *other : store;
+    xt = read_samples(test_store, opt.text("data.test_input"), 0, ntest ? ntest : -1, in_axis, "data.test_input");
+    yt = read_samples(test_store, opt.text("data.test_target"), 0, ntest ? ntest : -1, out_axis, "data.test_target");
   }
 
   // Model: channels and dimension come from the data.

@@ -3,7 +3,9 @@
 // for both, and the speedup. JSON report plus a table on rank 0. Samples spread over ranks.
 //
 //   kono validate --model=fno.h5 --problem=darcy --resolution=16,32,64 --samples=32 --json=report.json
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -85,6 +87,12 @@ ResolutionReport validate_darcy(RealModel const& model, ModelMetadata const& met
   rep.resolution = res;
   double local[3] = {0, 0, 0};  // solver seconds, surrogate seconds, iterations
   std::vector<double> a, u(static_cast<std::size_t>(points));
+  // A reference that did not converge is no reference: find the first failed sample on any rank
+  // (collectively, so no rank waits forever) and report it.
+  struct {
+    int sample, reason;
+  } failed{int(n), 0}, first_failed{};
+  unsigned char reason_name[64] = {}, any_reason_name[64] = {};
   for (index_t s = 0; s < shard.count; ++s) {
     index_t const k = shard.first + s;
     threshold_coefficient(grf.sample(seed, k), a, opt.real("darcy.high"), opt.real("darcy.low"));
@@ -92,11 +100,24 @@ ResolutionReport validate_darcy(RealModel const& model, ModelMetadata const& met
     DarcySolveInfo const info = solver.solve(a.data(), u.data(), k);
     local[0] += since(t0);
     local[2] += info.iterations;
+    if (!info.converged()) {
+      failed = {int(k), info.converged_reason};
+      std::snprintf(reinterpret_cast<char*>(reason_name), sizeof reason_name, "%s", info.reason_name.c_str());
+      break;
+    }
     for (index_t p = 0; p < points; ++p) {
       xh.data()(s * points + p) = Real(a[std::size_t(p)]);
       yh.data()(s * points + p) = Real(u[std::size_t(p)]);
     }
   }
+  MPI_Allreduce(&failed, &first_failed, 1, MPI_2INT, MPI_MINLOC, comm);
+  if (first_failed.sample < int(n) && failed.sample != first_failed.sample) std::fill(reason_name, reason_name + 64, 0);
+  MPI_Allreduce(reason_name, any_reason_name, 64, MPI_UNSIGNED_CHAR, MPI_MAX, comm);
+  KONO_USER_REQUIRE(first_failed.sample >= int(n), invalid_argument,
+                    "kono validate: the PETSc reference solve of fresh darcy sample " << first_failed.sample << " at "
+                        << res << "x" << res << " did not converge (KSP reason "
+                        << reinterpret_cast<char const*>(any_reason_name) << " = " << first_failed.reason
+                        << "); check the -ksp_* / -pc_* options");
   if (shard.count > 0) {
     RealTensor x = xh.clone_to<Space>("kono::validate::x"), y = yh.clone_to<Space>("kono::validate::y");
     predict(model, x.slice_batch(0, 1), 1, meta.normalizer("input"), meta.normalizer("target"));  // warm-up: plans

@@ -21,6 +21,8 @@ namespace {
 using kono::app::Subcommand;
 
 Subcommand const g_subcommands[] = {
+    {"run", "the end-to-end default: generate (PETSc) -> train (FNO) -> eval -> validate -> export -> PNGs",
+     kono::app::run_main},
     {"generate", "reference data with PETSc into one HDF5 file (darcy), samples spread over ranks",
      kono::app::generate_main},
     {"train", "train a model on input/target pairs of an HDF5 file (data-parallel over ranks)", kono::app::train_main},

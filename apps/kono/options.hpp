@@ -38,6 +38,9 @@ class Options {
   std::string const& command_line() const noexcept { return m_command_line; }
 
   bool given(std::string const& key) const;  ///< set on the command line or in the config file
+  /// Every key set on the command line or in the config file, with its text (for forwarding
+  /// options to another subcommand's table, as `kono run` does).
+  std::map<std::string, std::string> const& given_values() const noexcept { return m_values; }
   std::string text(std::string const& key) const;  ///< value or default; unknown key: internal error
   long long integer(std::string const& key) const;  ///< throws Error{invalid_argument} naming the option
   double real(std::string const& key) const;

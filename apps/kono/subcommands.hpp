@@ -27,6 +27,7 @@ int eval_main(std::vector<std::string> const& args);
 int generate_main(std::vector<std::string> const& args);
 int validate_main(std::vector<std::string> const& args);
 int export_main(std::vector<std::string> const& args);
+int run_main(std::vector<std::string> const& args);
 
 /// What `kono train` produced.
 struct TrainResult {
@@ -64,6 +65,7 @@ struct ExportResult {
 std::vector<OptionSpec> export_option_specs();
 /// Exports as `kono export` does. Collective on comm.
 ExportResult export_fields(Options const& options, MPI_Comm comm);
+std::vector<OptionSpec> run_option_specs();
 /// Starts PETSc (if needed) and inserts args[first..] as PETSc options; each must start with '-'.
 void insert_petsc_options(std::vector<std::string> const& args, std::size_t first);
 }  // namespace kono::app

@@ -48,11 +48,16 @@ TEST(DMDASurrogate, DecomposedEqualsWholeField) {
   model.apply<double>(1, 1, ext, in.data(), ref.data());
   PetscScalar const** g2;
   DMDAVecGetArrayRead(da, y, &g2);
-  double max_diff = 0;
+  double max_diff = 0, max_ref = 0;
+  for (double r : ref) max_ref = std::max(max_ref, std::abs(r));
   for (PetscInt j = ys; j < ys + ym; ++j)
     for (PetscInt i = xs; i < xs + xm; ++i) max_diff = std::max(max_diff, std::abs(g2[j][i] - ref[std::size_t(j * M + i)]));
   DMDAVecRestoreArrayRead(da, y, &g2);
-  EXPECT_EQ(max_diff, 0.0);
+  // The adapter runs the model on rank 0, the reference runs on every rank: each process measures
+  // its own FFTW plans (FFTW_MEASURE), which may pick algorithms that round differently, so on
+  // rank 1 the two agree to rounding (seen: 5.6e-17), not bitwise. A wrong gather/scatter is O(1).
+  EXPECT_GT(max_ref, 0.0);
+  EXPECT_LE(max_diff, 1e-12 * max_ref);
 
   // A 3-dof DMDA does not fit a 1-channel model: size_mismatch naming the file, on every rank.
   DM da3;
