@@ -71,6 +71,7 @@ ResolutionReport validate_darcy(RealModel const& model, ModelMetadata const& met
   so.forcing = opt.real("darcy.forcing");
   so.rtol = opt.real("darcy.rtol");
   so.options_prefix = "";
+  so.throw_on_divergence = false;  // reported below, collectively
   DarcySolver solver(MPI_COMM_SELF, so);  // PETSC_COMM_SELF: each rank solves whole samples
   GaussianRandomFieldOptions go;
   go.dim = 2;
