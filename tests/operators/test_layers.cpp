@@ -1,5 +1,6 @@
 // Basic layers: forward against direct reference computations, gradient checks in double,
 // registry and configuration round trips, errors.
+#include <algorithm>
 #include <cmath>
 
 #include <kono/operators/layer_registry.hpp>
@@ -91,6 +92,38 @@ TEST(Activation, ValuesAndGradients) {
     gradcheck(act, x);
   }
   EXPECT_KONO_ERROR((kono::activation_from_string("gleu")), invalid_argument, "did you mean \"gelu\"");
+}
+
+// Float GELU has its own erf (a rational approximation, no libm): its value and derivative
+// must match the exact double GELU everywhere, tails and 0 included, to 2e-6 (1 + |y|): the
+// approximation's absolute error of 5e-7 in erf is what remains of 1 + erf in the negative tail.
+TEST(Activation, FloatGeluMatchesDoubleOverTheRealLine) {
+  kono::index_t const n = 4001;
+  kono::Tensor<GradSpace, float> xf("xf", Shape{1, 1, n}), yf("yf", Shape{1, 1, n}), dyf("dyf", Shape{1, 1, n}),
+      dxf("dxf", Shape{1, 1, n});
+  auto xh = xf.to_host();
+  auto dyh = dyf.to_host();
+  for (kono::index_t i = 0; i < n; ++i) {
+    xh.data()(i) = -10.0f + 20.0f * float(i) / float(n - 1);
+    dyh.data()(i) = 1.0f;
+  }
+  xf.copy_from(xh);
+  dyf.copy_from(dyh);
+  kono::Activation<GradSpace, float> act(kono::ActivationKind::gelu);
+  auto ctx = act.forward(Exec{}, xf, yf);
+  act.backward(Exec{}, *ctx, dyf, &dxf, kono::GradientMode::ignore);
+  auto yh = yf.to_host();
+  auto dxh = dxf.to_host();
+  double worst_value = 0, worst_derivative = 0;
+  for (kono::index_t i = 0; i < n; ++i) {
+    double const v = double(xh.data()(i));
+    double const ref = 0.5 * v * std::erfc(-v / std::sqrt(2.0));
+    double const dref = 0.5 * std::erfc(-v / std::sqrt(2.0)) + v * std::exp(-0.5 * v * v) / std::sqrt(2 * M_PI);
+    worst_value = std::max(worst_value, std::abs(yh.data()(i) - ref) / (1 + std::abs(ref)));
+    worst_derivative = std::max(worst_derivative, std::abs(dxh.data()(i) - dref));
+  }
+  EXPECT_LT(worst_value, 2e-6);
+  EXPECT_LT(worst_derivative, 2e-6);
 }
 
 TEST(SoftGating, StartsAsIdentityAndHasGradients) {

@@ -1,6 +1,8 @@
 #include <kono/core/closest_match.hpp>
 #include <kono/operators/layers/activation.hpp>
 
+#include <type_traits>
+
 namespace kono {
 namespace {
 template <class MemorySpace, class Scalar>
@@ -9,6 +11,8 @@ struct ActivationContext : Layer<MemorySpace, Scalar>::Context {
 };
 
 // Value and derivative in double: float GELU via erf loses digits the gradient check notices.
+// Float tensors take the fast float path below for GELU (the FNO's activation, on every hidden
+// value of every block); every other case computes in double.
 KOKKOS_INLINE_FUNCTION double act_value(ActivationKind k, double x) {
   switch (k) {
     case ActivationKind::gelu: return 0.5 * x * (1.0 + math::erf(x * 0.70710678118654752440));
@@ -35,20 +39,62 @@ KOKKOS_INLINE_FUNCTION double act_derivative(ActivationKind k, double x) {
   }
   return 0.0;
 }
+
+// erf for float: the odd/even rational approximation on [-4, 4] that XLA and Eigen use for
+// float (|error| < 5e-7, below float resolution; erf(+-4) rounds to +-1 in float). Only
+// multiplies, adds and one division: no libm call, so the loop vectorises, about 3x faster
+// than erff here and 4.5x for the derivative (measured, docs/benchmarks_fno.md).
+KOKKOS_INLINE_FUNCTION float erf_float(float a) {
+  float const x = a > 4.f ? 4.f : (a < -4.f ? -4.f : a);
+  float const x2 = x * x;
+  float p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
+  p = x2 * p - 2.10102402082508e-06f;
+  p = x2 * p - 5.69250639462346e-05f;
+  p = x2 * p - 7.34990630326855e-04f;
+  p = x2 * p - 2.95459980854025e-03f;
+  p = x2 * p - 1.60960333262415e-02f;
+  float q = x2 * -1.45660718464996e-05f - 2.13374055278905e-04f;
+  q = x2 * q - 1.68282697438203e-03f;
+  q = x2 * q - 7.37332916720468e-03f;
+  q = x2 * q - 1.42647390514189e-02f;
+  return x * p / q;
+}
+KOKKOS_INLINE_FUNCTION float gelu_value(float x) { return 0.5f * x * (1.0f + erf_float(x * 0.70710678f)); }
+KOKKOS_INLINE_FUNCTION float gelu_derivative(float x) {
+  return 0.5f * (1.0f + erf_float(x * 0.70710678f)) + x * 0.39894228f * math::exp(-0.5f * x * x);
+}
+
 // Kernels live in free functions: nvcc rejects extended lambdas in protected members.
 template <class Exec, class X, class Y>
 void activation_forward(Exec const& space, ActivationKind kind, X const& xv, Y const& yv) {
   using S = typename Y::non_const_value_type;
+  Kokkos::RangePolicy<Exec> const policy(space, 0, xv.extent(0));
+  if constexpr (std::is_same_v<S, float>) {
+    if (kind == ActivationKind::gelu) {
+      Kokkos::parallel_for(
+          "kono::Activation::forward_gelu_float", policy, KOKKOS_LAMBDA(std::size_t i) { yv(i) = gelu_value(xv(i)); });
+      return;
+    }
+  }
   Kokkos::parallel_for(
-      "kono::Activation::forward", Kokkos::RangePolicy<Exec>(space, 0, xv.extent(0)),
+      "kono::Activation::forward", policy,
       KOKKOS_LAMBDA(std::size_t i) { yv(i) = static_cast<S>(act_value(kind, double(xv(i)))); });
 }
 
 template <class Exec, class X, class Y>
 void activation_backward(Exec const& space, ActivationKind kind, X const& xv, X const& dyv, Y const& dxv) {
   using S = typename Y::non_const_value_type;
+  Kokkos::RangePolicy<Exec> const policy(space, 0, xv.extent(0));
+  if constexpr (std::is_same_v<S, float>) {
+    if (kind == ActivationKind::gelu) {
+      Kokkos::parallel_for(
+          "kono::Activation::backward_gelu_float", policy,
+          KOKKOS_LAMBDA(std::size_t i) { dxv(i) = dyv(i) * gelu_derivative(xv(i)); });
+      return;
+    }
+  }
   Kokkos::parallel_for(
-      "kono::Activation::backward", Kokkos::RangePolicy<Exec>(space, 0, xv.extent(0)),
+      "kono::Activation::backward", policy,
       KOKKOS_LAMBDA(std::size_t i) { dxv(i) = static_cast<S>(double(dyv(i)) * act_derivative(kind, double(xv(i)))); });
 }
 }  // namespace

@@ -7,21 +7,36 @@ struct SoftGatingContext : Layer<MemorySpace, Scalar>::Context {
   Tensor<MemorySpace, Scalar> x;
 };
 // Kernels live in free functions: nvcc rejects extended lambdas in protected members.
+// One team per (sample, channel) row of p points: the channel's weight is read once per row
+// instead of an integer division and modulo per value (which cost more than the multiply-add).
 template <class Exec, class P, class V>
 void gating_forward(Exec const& space, P const& w, index_t c, index_t p, bool has_bias, V const& xv, V const& yv) {
   using S = typename V::non_const_value_type;
+  using Team = typename Kokkos::TeamPolicy<Exec>::member_type;
+  index_t const rows = p == 0 ? 0 : index_t(xv.extent(0)) / p;
   Kokkos::parallel_for(
-      "kono::SoftGating::forward", Kokkos::RangePolicy<Exec>(space, 0, xv.extent(0)), KOKKOS_LAMBDA(index_t i) {
-        index_t const ch = (i / p) % c;
-        yv(i) = w(ch) * xv(i) + (has_bias ? w(c + ch) : S(0));
+      "kono::SoftGating::forward", Kokkos::TeamPolicy<Exec>(space, rows, Kokkos::AUTO), KOKKOS_LAMBDA(Team const& t) {
+        index_t const row = t.league_rank(), ch = row % c;
+        S const wv = w(ch), bv = has_bias ? w(c + ch) : S(0);
+        Kokkos::parallel_for(Kokkos::TeamThreadRange(t, p), [&](index_t q) {
+          index_t const i = row * p + q;
+          yv(i) = wv * xv(i) + bv;
+        });
       });
 }
 
 template <class Exec, class P, class V>
 void gating_backward_input(Exec const& space, P const& w, index_t c, index_t p, V const& dyv, V const& dxv) {
+  using S = typename V::non_const_value_type;
+  using Team = typename Kokkos::TeamPolicy<Exec>::member_type;
+  index_t const rows = p == 0 ? 0 : index_t(dxv.extent(0)) / p;
   Kokkos::parallel_for(
-      "kono::SoftGating::backward_input", Kokkos::RangePolicy<Exec>(space, 0, dxv.extent(0)),
-      KOKKOS_LAMBDA(index_t i) { dxv(i) = w((i / p) % c) * dyv(i); });
+      "kono::SoftGating::backward_input", Kokkos::TeamPolicy<Exec>(space, rows, Kokkos::AUTO),
+      KOKKOS_LAMBDA(Team const& t) {
+        index_t const row = t.league_rank();
+        S const wv = w(row % c);
+        Kokkos::parallel_for(Kokkos::TeamThreadRange(t, p), [&](index_t q) { dxv(row * p + q) = wv * dyv(row * p + q); });
+      });
 }
 
 // One thread per parameter, each reducing over samples and points: no atomics.
