@@ -9,6 +9,7 @@
 //   Opens an HDF5 file collectively and prints, on rank 0, every dataset with its shape and
 //   element type and the attributes of the root and of each group (shortened unless
 //   --attributes). Works on any HDF5 file, kono's or another tool's.
+#include <cstdint>
 #include <iostream>
 #include <set>
 #include <string>
@@ -59,6 +60,10 @@ int info_main(std::vector<std::string> const& args) {
   Hdf5File const file(path, Runtime::current().comm());
   if (Runtime::current().rank() != 0) return 0;
   std::cout << path << "\n";
+  if (file.has_group("/model") && file.has_attribute("/model", "num_parameters") &&
+      file.has_attribute("/model", "model_type"))  // a kono model file or checkpoint: the summary first
+    std::cout << "  model " << file.read_attribute<std::string>("/model", "model_type") << ": "
+              << file.read_attribute<std::int64_t>("/model", "num_parameters") << " parameters\n";
   print_attributes(file, "/", "  ", full);
   std::set<std::string> groups_done{"/"};
   for (auto const& ds : file.list_datasets()) {
