@@ -1,0 +1,1 @@
+#include "support/kono_test.hpp"
