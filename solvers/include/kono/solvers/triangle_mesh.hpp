@@ -69,7 +69,7 @@ struct HoleSamplingOptions {
 std::vector<CircularHole> random_holes(HoleSamplingOptions const& options, index_t resolution, std::uint64_t seed,
                                        index_t sample);
 
-/// Reads a 2D triangle mesh with DMPlexCreateFromFile on PETSC_COMM_SELF (Gmsh .msh 2.2 / 4.1,
+/// Reads a 2D triangle mesh with DMPlexCreateFromFile on PETSC_COMM_SELF (Gmsh .msh (tested: 2.2 ASCII),
 /// ExodusII if PETSc has it, ...). Not collective. PETSc must be initialised. Throws
 /// Error{file_io} naming the file when it is missing or unreadable, Error{corrupt_file} naming
 /// it when PETSc cannot parse it or the mesh is not 2D triangles.
