@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -246,6 +247,62 @@ void Hdf5Writer::write_samples(std::string const& dataset, Shape const& global_s
     KONO_USER_REQUIRE(rc >= 0, file_io,
                       fq << ": writing samples [" << first_sample << ", " << first_sample + count << ") of \""
                          << dataset << "\" to \"" << m_path << "\" failed: " << why);
+  });
+}
+
+void Hdf5Writer::write_rows(std::string const& dataset, Shape const& global_shape,
+                            std::vector<std::int64_t> const& local, index_t first_row, Hdf5ElementType dtype) {
+  ProfilingRegion region("kono::Hdf5Writer::write_rows");
+  Impl::Hdf5ErrorSilencer quiet;
+  char const* const fq = "kono::Hdf5Writer::write_rows";
+  index_t const row = global_shape.rank() >= 1 ? global_shape.tail(1).size() : 0;
+  index_t const count = row > 0 ? index_t(local.size()) / row : 0;
+  Impl::collective_check(m_comm, [&] {
+    require_open("write_rows");
+    KONO_USER_REQUIRE(dtype == Hdf5ElementType::int32 || dtype == Hdf5ElementType::int64, invalid_argument,
+                      fq << ": dataset \"" << dataset << "\": integer rows are stored as int32 or int64, not "
+                         << to_string(dtype));
+    KONO_USER_REQUIRE(global_shape.rank() >= 1 && row > 0 && index_t(local.size()) == count * row, size_mismatch,
+                      fq << ": dataset \"" << dataset << "\" of shape " << global_shape.to_string() << ": "
+                         << local.size() << " local values are not whole rows");
+    KONO_USER_REQUIRE(first_row >= 0 && first_row <= global_shape[0] && count <= global_shape[0] - first_row,
+                      invalid_argument,
+                      fq << ": rows [" << first_row << ", " << first_row + count << ") out of range for dataset \""
+                         << dataset << "\" with " << global_shape[0] << " rows");
+    if (dtype == Hdf5ElementType::int32)
+      for (std::int64_t v : local)
+        KONO_USER_REQUIRE(v >= INT32_MIN && v <= INT32_MAX, invalid_argument,
+                          fq << ": dataset \"" << dataset << "\": value " << v << " does not fit int32");
+  });
+  Hdf5Handle const d(create_dataset("write_rows", dataset, global_shape, dtype), H5Dclose);
+  std::vector<hsize_t> start(static_cast<std::size_t>(global_shape.rank()), 0);
+  std::vector<hsize_t> block = dims_of(global_shape);
+  start[0] = static_cast<hsize_t>(first_row);
+  block[0] = static_cast<hsize_t>(count);
+  hsize_t const total = static_cast<hsize_t>(local.size());
+  hsize_t const mem_extent = total > 0 ? total : 1;
+  Hdf5Handle const file_space(H5Dget_space(d.get()), H5Sclose);
+  Hdf5Handle const mem_space(H5Screate_simple(1, &mem_extent, nullptr), H5Sclose);
+  if (total > 0) {
+    H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, block.data(), nullptr);
+  } else {
+    H5Sselect_none(file_space.get());
+    H5Sselect_none(mem_space.get());
+  }
+  Hdf5Handle const xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
+#ifdef H5_HAVE_PARALLEL
+  H5Pset_dxpl_mpio(xfer.get(), H5FD_MPIO_COLLECTIVE);
+#endif
+  std::int64_t dummy = 0;
+  herr_t rc = 0;
+  if (global_shape.size() > 0)
+    rc = H5Dwrite(d.get(), H5T_NATIVE_INT64, mem_space.get(), file_space.get(), xfer.get(),
+                  total > 0 ? static_cast<void const*>(local.data()) : static_cast<void const*>(&dummy));
+  std::string const why = rc < 0 ? Impl::hdf5_error_stack() : std::string();
+  Impl::collective_check(m_comm, [&] {
+    KONO_USER_REQUIRE(rc >= 0, file_io,
+                      fq << ": writing rows [" << first_row << ", " << first_row + count << ") of \"" << dataset
+                         << "\" to \"" << m_path << "\" failed: " << why);
   });
 }
 

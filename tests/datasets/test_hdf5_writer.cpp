@@ -179,6 +179,40 @@ TEST(Hdf5Writer, UnwritableDirectoryIsFileIo) {
   EXPECT_KONO_ERROR((void)Hdf5Writer(dir.path(), MPI_COMM_SELF), file_io, "is a directory");
 }
 
+TEST(Hdf5Writer, IntegerRowsRoundTripAsInt32AndInt64) {
+  kono::test::TempDir dir("writer_rows");
+  std::string const path = dir.file("rows.h5");
+  std::vector<std::int64_t> const cells{0, 1, 2, 2, 1, 3, 7, 8, 9};
+  {
+    Hdf5Writer w(path, MPI_COMM_SELF);
+    // Rows [1, 4) of a [5, 3] dataset; rows 0 and 4 are written by nobody and read as 0.
+    w.write_rows("/mesh/cells", Shape{5, 3}, cells, 1, kono::Hdf5ElementType::int32);
+    w.write_rows("/mesh/big", Shape{2}, std::vector<std::int64_t>{-5, std::int64_t(1) << 40}, 0);
+    w.write_rows("/mesh/none", Shape{0, 2}, std::vector<std::int64_t>{}, 0);
+    EXPECT_KONO_ERROR(w.write_rows("/bad", Shape{3, 3}, std::vector<std::int64_t>{1, 2}, 0), size_mismatch,
+                      "not whole rows");
+    EXPECT_KONO_ERROR(w.write_rows("/bad", Shape{3, 3}, cells, 1), invalid_argument, "rows [1, 4) out of range");
+    EXPECT_KONO_ERROR(w.write_rows("/bad", Shape{1}, std::vector<std::int64_t>{std::int64_t(1) << 40}, 0,
+                                   kono::Hdf5ElementType::int32),
+                      invalid_argument, "does not fit int32");
+    EXPECT_KONO_ERROR(w.write_rows("/bad", Shape{1}, std::vector<std::int64_t>{1}, 0, kono::Hdf5ElementType::float64),
+                      invalid_argument, "int32 or int64");
+    w.commit();
+  }
+  Hdf5File const f(path, MPI_COMM_SELF);
+  auto const info = f.dataset_info("/mesh/cells");
+  EXPECT_EQ(info.shape, (Shape{5, 3}));
+  EXPECT_EQ(info.element_type, kono::Hdf5ElementType::int32);
+  auto const back = f.read_array<std::int64_t>("/mesh/cells");
+  std::vector<std::int64_t> want(3, 0);
+  want.insert(want.end(), cells.begin(), cells.end());
+  want.insert(want.end(), 3, 0);
+  EXPECT_EQ(back, want);
+  EXPECT_EQ(f.dataset_info("/mesh/big").element_type, kono::Hdf5ElementType::int64);
+  EXPECT_EQ(f.read_array<std::int64_t>("/mesh/big"), (std::vector<std::int64_t>{-5, std::int64_t(1) << 40}));
+  EXPECT_EQ(f.dataset_info("/mesh/none").shape, (Shape{0, 2}));
+}
+
 TEST(Hdf5Writer, MisuseIsReportedWithNames) {
   kono::test::TempDir dir("writer_misuse");
   std::string const path = dir.file("misuse.h5");

@@ -53,6 +53,14 @@ class Hdf5Writer {
                   std::is_same<Scalar, float>::value ? Hdf5ElementType::float32 : Hdf5ElementType::float64);
   }
 
+  /// Integer rows (ragged data such as mesh cells concatenated over samples): creates `dataset` of
+  /// `global_shape` [R, ...] and writes this rank's rows `local` (C order, a multiple of
+  /// global_shape.tail(1).size() values) at [first_row, first_row + rows) in one collective
+  /// transfer. dtype int32 or int64 (values must fit). Throws Error{invalid_argument} (range,
+  /// dtype, existing name, int32 overflow) or Error{size_mismatch}.
+  void write_rows(std::string const& dataset, Shape const& global_shape, std::vector<std::int64_t> const& local,
+                  index_t first_row, Hdf5ElementType dtype = Hdf5ElementType::int64);
+
   /// Small array (coordinates, statistics) of `shape` from rank 0's `values` (C order); other
   /// ranks' values are ignored but must have the same size. dtype: float32/float64 for doubles,
   /// int32/int64 for integers. Throws Error{size_mismatch} or Error{invalid_argument}.
