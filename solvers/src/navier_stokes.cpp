@@ -514,7 +514,8 @@ NavierStokesSolveInfo NavierStokesSolver::solve(double const* w0, std::vector<do
                                     << ") after " << info.steps << " steps, " << info.rejected_steps
                                     << " rejected (ts " << m.ts_type << ", adapt " << m.adapt_type << ", rtol "
                                     << m.rtol << ", atol " << m.atol << ", max_steps " << m.opt.max_steps
-                                    << ", nu " << m.opt.nu << "; options prefix -" << m.opt.options_prefix << ")");
+                                    << ", nu " << m.opt.nu << "; options prefix "
+                                    << (m.opt.options_prefix.empty() ? "none" : "-" + m.opt.options_prefix) << ")");
   }
   return info;
 }
