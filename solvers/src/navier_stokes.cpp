@@ -48,6 +48,7 @@ void NavierStokesOptions::validate() const {
   KONO_USER_REQUIRE(max_steps >= 1 && max_steps <= 2000000000LL, invalid_argument,
                     fq << ": max_steps = " << max_steps << ", expected 1 .. 2e9");
   KONO_USER_REQUIRE(!ts_type.empty(), invalid_argument, fq << ": ts_type is empty");
+  KONO_USER_REQUIRE(!arkimex_type.empty(), invalid_argument, fq << ": arkimex_type is empty");
 }
 
 GaussianRandomFieldOptions navier_stokes_initial_condition_options(index_t resolution) {
@@ -263,6 +264,8 @@ struct NavierStokesSolver::Impl {
     KONO_PETSC_CHECK(TSSetApplicationContext(ts, this));
     KONO_PETSC_CHECK(TSSetProblemType(ts, TS_NONLINEAR));
     KONO_PETSC_CHECK(TSSetType(ts, opt.ts_type.c_str()));
+    // Only takes effect for TSARKIMEX (a no-op for other types); -<prefix>ts_arkimex_type overrides.
+    KONO_PETSC_CHECK(TSARKIMEXSetType(ts, opt.arkimex_type.c_str()));
     KONO_PETSC_CHECK(TSSetTime(ts, 0.0));
     KONO_PETSC_CHECK(TSSetTimeStep(ts, opt.initial_dt));
     KONO_PETSC_CHECK(TSSetMaxTime(ts, t_end));
