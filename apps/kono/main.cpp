@@ -23,7 +23,7 @@ using kono::app::Subcommand;
 Subcommand const g_subcommands[] = {
     {"run", "the end-to-end default: generate (PETSc) -> train (FNO) -> eval -> validate -> export -> PNGs",
      kono::app::run_main},
-    {"generate", "reference data with PETSc into one HDF5 file (darcy), samples spread over ranks",
+    {"generate", "reference data with PETSc into one HDF5 file (darcy, poisson-mesh, burgers, navier-stokes)",
      kono::app::generate_main},
     {"train", "train a model on input/target pairs of an HDF5 file (data-parallel over ranks)", kono::app::train_main},
     {"eval", "evaluate a model file on pairs of an HDF5 file: metrics JSON, predictions", kono::app::eval_main},
