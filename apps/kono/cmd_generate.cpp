@@ -11,13 +11,14 @@
 #include <kono/solvers/darcy_dataset.hpp>
 #include <kono/solvers/petsc_runtime.hpp>
 
+#include "generate_burgers.hpp"
 #include "subcommands.hpp"
 #include "workflow.hpp"
 
 namespace kono::app {
 
 std::vector<OptionSpec> generate_option_specs() {
-  return {
+  std::vector<OptionSpec> specs{
       {"out", "", "HDF5 file to write (replaced atomically when complete; required)"},
       {"samples", "8", "number of samples"},
       {"resolution", "64", "nodes per axis (Darcy: x_i = i/(N-1), N >= 4)"},
@@ -36,10 +37,12 @@ std::vector<OptionSpec> generate_option_specs() {
       {"darcy.forcing", "1", "right-hand side f"},
       {"darcy.rtol", "1e-10", "KSP relative tolerance (-ksp_rtol overrides)"},
   };
+  for (auto const& s : burgers_generate_option_specs()) specs.push_back(s);
+  return specs;
 }
 
 namespace {
-std::vector<std::string> const g_problems{"darcy"};  // poisson-mesh, burgers, navier-stokes: not built yet
+std::vector<std::string> const g_problems{"darcy", "burgers"};  // poisson-mesh, navier-stokes: not built yet
 
 DarcyDatasetOptions darcy_options(Options const& opt) {
   DarcyDatasetOptions d;
@@ -92,10 +95,11 @@ void insert_petsc_options(std::vector<std::string> const& args, std::size_t firs
 
 GenerateResult generate_data(Options const& opt, std::string const& problem, MPI_Comm comm) {
   KONO_USER_REQUIRE(std::find(g_problems.begin(), g_problems.end(), problem) != g_problems.end(), invalid_argument,
-                    "unknown problem \"" << problem << "\" for kono generate (known: darcy)"
+                    "unknown problem \"" << problem << "\" for kono generate (known: darcy, burgers)"
                                          << known_names_hint(problem, g_problems));
   KONO_USER_REQUIRE(!opt.text("out").empty(), invalid_argument, "kono generate: --out is required (an HDF5 file)");
   require_writable(opt.text("out"), "out");
+  if (problem == "burgers") return generate_burgers(opt, comm);
   DarcyDatasetOptions const d = darcy_options(opt);
   d.validate();
   int rank = 0, size = 1;
@@ -120,7 +124,7 @@ GenerateResult generate_data(Options const& opt, std::string const& problem, MPI
 int generate_main(std::vector<std::string> const& args) {
   Options opt("generate",
               "kono generate PROBLEM --out=FILE.h5 [--samples=N --resolution=R --seed=S --group=train] "
-              "[-petsc_option value ...]\n  PROBLEM: darcy",
+              "[-petsc_option value ...]\n  PROBLEM: darcy (PETSc options -ksp_*, -pc_*), burgers (-burgers_ts_*)",
               generate_option_specs());
   opt.parse(args);
   if (opt.help_requested()) {

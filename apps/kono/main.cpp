@@ -21,7 +21,7 @@ namespace {
 using kono::app::Subcommand;
 
 Subcommand const g_subcommands[] = {
-    {"generate", "reference data with PETSc into one HDF5 file (darcy), samples spread over ranks",
+    {"generate", "reference data with PETSc into one HDF5 file (darcy, burgers), samples spread over ranks",
      kono::app::generate_main},
     {"train", "train a model on input/target pairs of an HDF5 file (data-parallel over ranks)", kono::app::train_main},
     {"eval", "evaluate a model file on pairs of an HDF5 file: metrics JSON, predictions", kono::app::eval_main},
