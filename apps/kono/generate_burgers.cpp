@@ -17,8 +17,8 @@ std::vector<OptionSpec> burgers_generate_option_specs() {
       {"burgers.nu", "0.1", "Burgers: viscosity nu >= 0 (FNO benchmark 0.1); grid x_j = j/N, N even >= 8"},
       {"burgers.times", "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1",
        "Burgers: increasing output times, comma separated; y is [N, T, resolution] (FNO: u0 -> u(1))"},
-      {"burgers.rtol", "1e-7", "Burgers: TS relative local error tolerance (-burgers_ts_rtol overrides)"},
-      {"burgers.atol", "1e-7", "Burgers: TS absolute local error tolerance (-burgers_ts_atol overrides)"},
+      {"burgers.rtol", "1e-8", "Burgers: TS relative local error tolerance (-burgers_ts_rtol overrides)"},
+      {"burgers.atol", "1e-8", "Burgers: TS absolute local error tolerance (-burgers_ts_atol overrides)"},
   };
 }
 

@@ -84,7 +84,7 @@ TEST(BurgersDataset, SameBitsOnTheWorldCommunicatorAndOnOneRank) {
   EXPECT_EQ(world.read_attribute<std::string>("/train", "ts_type"), "arkimex");
   EXPECT_EQ(world.read_attribute<std::string>("/train", "ts_arkimex_type"), "4");
   EXPECT_EQ(world.read_attribute<std::string>("/train", "ts_adapt_type"), "basic");
-  EXPECT_DOUBLE_EQ(world.read_attribute<double>("/train", "ts_rtol"), 1e-7);
+  EXPECT_DOUBLE_EQ(world.read_attribute<double>("/train", "ts_rtol"), 1e-8);
   EXPECT_EQ(world.read_attribute<std::string>("/train", "seed"), "7");
   EXPECT_DOUBLE_EQ(world.read_attribute<double>("/train", "grf_tau"), 5.0);
   EXPECT_DOUBLE_EQ(world.read_attribute<double>("/train", "grf_sigma"), 25.0);

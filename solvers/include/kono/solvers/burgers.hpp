@@ -29,8 +29,8 @@ struct BurgersSolverOptions {
   std::string ts_type = "arkimex";  ///< TSType; arkimex splits the terms, any other type integrates them together
   std::string arkimex_type = "4";   ///< TSARKIMEXType (ARK4(3)6L[2]SA: order 4, embedded order 3, L-stable)
   bool adaptive = true;             ///< TSADAPTBASIC error control; false: fixed steps of initial_dt (TSADAPTNONE)
-  double rtol = 1e-7;               ///< TS relative local error tolerance
-  double atol = 1e-7;               ///< TS absolute local error tolerance
+  double rtol = 1e-8;               ///< TS relative local error tolerance
+  double atol = 1e-8;               ///< TS absolute local error tolerance
   double initial_dt = 1e-3;         ///< first step (every step when !adaptive)
   int max_steps = 1000000;          ///< TS step cap over the whole trajectory
   int max_rejections = 10;          ///< TS gives up (DIVERGED_STEP_REJECTED) after this many rejections in a row
