@@ -175,8 +175,9 @@ BurgersDatasetReport generate_burgers_dataset(BurgersDatasetOptions const& optio
                     "Fourier pseudo-spectral (FFTW), advection dealiased by the 2/3 rule (modes |k| <= (N-1)/3 "
                     "in the product and its derivative), viscosity exact in Fourier space for all modes; "
                     "method of lines with PETSc TS");
-  w.write_attribute(obj, "initial_condition", "Gaussian random field, covariance sigma^2 (-Laplacian + tau^2 I)^(-alpha), "
-                                              "periodic, constant mode removed");
+  w.write_attribute(obj, "initial_condition",
+                    "Gaussian random field, covariance sigma^2 (-Laplacian + tau^2 I)^(-alpha), "
+                    "periodic, constant mode removed");
   w.write_attribute(obj, "grf_alpha", fo.alpha);
   w.write_attribute(obj, "grf_tau", fo.tau);
   w.write_attribute(obj, "grf_sigma", fo.effective_sigma());

@@ -109,7 +109,8 @@ int main(int argc, char** argv) {
       fine.options_prefix = "burgers_reference_";
       kono::BurgersSolver fine_solver(fine);
       kono::GaussianRandomField fine_grf(kono::burgers_initial_condition_options(4 * n));
-      std::vector<double> u0_fine = fine_grf.sample(seed, shard.first), traj_fine(o.output_times.size() * std::size_t(4 * n));
+      std::vector<double> u0_fine = fine_grf.sample(seed, shard.first),
+                          traj_fine(o.output_times.size() * std::size_t(4 * n));
       fine_solver.solve(u0_fine.data(), o.output_times, traj_fine.data(), shard.first);
       // Band-limited restriction (modes |k| < N/2 of the 4N-point field, naive DFT): plain
       // subsampling would alias modes k = N, 2N, ... into the mean, which Burgers conserves.

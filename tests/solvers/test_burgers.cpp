@@ -40,10 +40,13 @@ class ScopedOption {
 // Manufactured solution u = A(t) sin(2 pi x) + B(t) cos(4 pi x), A = cos 2t, B = sin(3t)/2.
 // Its square has modes |k| <= 4, inside the dealiased band from N = 16 on, so the spatial
 // discretisation is exact and only the time integration errs.
-double mms_u(double x, double t) { return std::cos(2 * t) * std::sin(2 * pi * x) + 0.5 * std::sin(3 * t) * std::cos(4 * pi * x); }
+double mms_u(double x, double t) {
+  return std::cos(2 * t) * std::sin(2 * pi * x) + 0.5 * std::sin(3 * t) * std::cos(4 * pi * x);
+}
 double mms_f(double x, double t, double nu) {
   double const a = std::cos(2 * t), da = -2 * std::sin(2 * t), b = 0.5 * std::sin(3 * t), db = 1.5 * std::cos(3 * t);
-  double const s1 = std::sin(2 * pi * x), c1 = std::cos(2 * pi * x), s2 = std::sin(4 * pi * x), c2 = std::cos(4 * pi * x);
+  double const s1 = std::sin(2 * pi * x), c1 = std::cos(2 * pi * x), s2 = std::sin(4 * pi * x),
+               c2 = std::cos(4 * pi * x);
   double const u = a * s1 + b * c2, ut = da * s1 + db * c2;
   double const ux = 2 * pi * a * c1 - 4 * pi * b * s2, uxx = -4 * pi * pi * a * s1 - 16 * pi * pi * b * c2;
   return ut + u * ux - nu * uxx;
@@ -59,7 +62,8 @@ double mms_error(int steps) {
   std::vector<double> u0(32), traj(2 * 32);
   for (int j = 0; j < 32; ++j) u0[std::size_t(j)] = mms_u(j / 32.0, 0);
   double const nu = o.nu;
-  auto const info = solver.solve(u0.data(), {0.5, 1.0}, traj.data(), 0, [nu](double x, double t) { return mms_f(x, t, nu); });
+  auto const info =
+      solver.solve(u0.data(), {0.5, 1.0}, traj.data(), 0, [nu](double x, double t) { return mms_f(x, t, nu); });
   EXPECT_TRUE(info.converged()) << info.reason_name;
   EXPECT_EQ(info.steps, steps);
   EXPECT_EQ(info.rejected_steps, 0);
@@ -72,8 +76,8 @@ TEST(Burgers, ManufacturedSolutionConvergesAtFourthOrderInTime) {
   init_petsc();
   double const e1 = mms_error(20), e2 = mms_error(40), e3 = mms_error(80);
   double const p1 = std::log2(e1 / e2), p2 = std::log2(e2 / e3);
-  std::printf("Burgers MMS ARKIMEX 4, dt = 1/20, 1/40, 1/80: max errors %.3e %.3e %.3e, observed orders %.3f %.3f\n", e1,
-              e2, e3, p1, p2);
+  std::printf("Burgers MMS ARKIMEX 4, dt = 1/20, 1/40, 1/80: max errors %.3e %.3e %.3e, observed orders %.3f %.3f\n",
+              e1, e2, e3, p1, p2);
   EXPECT_NEAR(p1, 4.0, 0.2);
   EXPECT_NEAR(p2, 4.0, 0.2);
   EXPECT_LT(e3, 1e-6);
@@ -88,8 +92,8 @@ TEST(Burgers, PrefixedOptionSelectsTheThirdOrderScheme) {
   }
   double const e1 = mms_error(20), e2 = mms_error(40), e3 = mms_error(80);
   double const p1 = std::log2(e1 / e2), p2 = std::log2(e2 / e3);
-  std::printf("Burgers MMS ARKIMEX 3, dt = 1/20, 1/40, 1/80: max errors %.3e %.3e %.3e, observed orders %.3f %.3f\n", e1,
-              e2, e3, p1, p2);
+  std::printf("Burgers MMS ARKIMEX 3, dt = 1/20, 1/40, 1/80: max errors %.3e %.3e %.3e, observed orders %.3f %.3f\n",
+              e1, e2, e3, p1, p2);
   EXPECT_NEAR(p1, 3.0, 0.25);
   EXPECT_NEAR(p2, 3.0, 0.25);
 }
@@ -130,8 +134,9 @@ TEST(Burgers, ColeHopfSolutionConvergesSpectrallyInSpace) {
   double const e1 = cole_hopf_error(8), e2 = cole_hopf_error(16), e3 = cole_hopf_error(32);
   kono::BurgersSolveInfo info;
   double const e4 = cole_hopf_error(64, &info);
-  std::printf("Burgers Cole-Hopf N = 8, 16, 32, 64: max errors over t in [0, 1] %.3e %.3e %.3e %.3e (%d steps at N = 64)\n",
-              e1, e2, e3, e4, info.steps);
+  std::printf(
+      "Burgers Cole-Hopf N = 8, 16, 32, 64: max errors over t in [0, 1] %.3e %.3e %.3e %.3e (%d steps at N = 64)\n", e1,
+      e2, e3, e4, info.steps);
   // Exponential convergence: each doubling gains far more than any low algebraic order would.
   EXPECT_GT(e1 / e2, 30.0);
   EXPECT_GT(e2 / e3, 300.0);
@@ -169,9 +174,10 @@ TEST(Burgers, OutputTimesWithoutZeroAreHitExactly) {
   for (std::size_t i = 0; i < times.size(); ++i) {
     double err = 0;
     for (kono::index_t j = 0; j < n; ++j)
-      err = std::max(err, std::abs(traj[i * std::size_t(n) + std::size_t(j)] - cole_hopf(double(j) / double(n), times[i], o.nu)));
-    std::printf("Burgers Cole-Hopf N = %lld at t = %g: max error %.3e (%d steps)\n", static_cast<long long>(n), times[i],
-                err, info.steps);
+      err = std::max(
+          err, std::abs(traj[i * std::size_t(n) + std::size_t(j)] - cole_hopf(double(j) / double(n), times[i], o.nu)));
+    std::printf("Burgers Cole-Hopf N = %lld at t = %g: max error %.3e (%d steps)\n", static_cast<long long>(n),
+                times[i], err, info.steps);
     EXPECT_LT(err, 1e-9) << "t = " << times[i];
   }
 }
