@@ -13,6 +13,7 @@
 
 #include "generate_poisson_mesh.hpp"
 #include "generate_navier_stokes.hpp"
+#include "generate_burgers.hpp"
 #include "subcommands.hpp"
 #include "workflow.hpp"
 
@@ -38,13 +39,13 @@ std::vector<OptionSpec> generate_option_specs() {
       {"darcy.forcing", "1", "right-hand side f"},
       {"darcy.rtol", "1e-10", "KSP relative tolerance (-ksp_rtol overrides)"},
   };
-  for (auto const& rows : {poisson_mesh_option_specs(), navier_stokes_option_specs()})
+  for (auto const& rows : {poisson_mesh_option_specs(), navier_stokes_option_specs(), burgers_generate_option_specs()})
     specs.insert(specs.end(), rows.begin(), rows.end());
   return specs;
 }
 
 namespace {
-std::vector<std::string> const g_problems{"darcy", "poisson-mesh", "navier-stokes"};
+std::vector<std::string> const g_problems{"darcy", "poisson-mesh", "burgers", "navier-stokes"};
 
 DarcyDatasetOptions darcy_options(Options const& opt) {
   DarcyDatasetOptions d;
@@ -97,12 +98,13 @@ void insert_petsc_options(std::vector<std::string> const& args, std::size_t firs
 
 GenerateResult generate_data(Options const& opt, std::string const& problem, MPI_Comm comm) {
   KONO_USER_REQUIRE(std::find(g_problems.begin(), g_problems.end(), problem) != g_problems.end(), invalid_argument,
-                    "unknown problem \"" << problem << "\" for kono generate (known: darcy, poisson-mesh, navier-stokes)"
+                    "unknown problem \"" << problem << "\" for kono generate (known: darcy, poisson-mesh, burgers, navier-stokes)"
                                          << known_names_hint(problem, g_problems));
   KONO_USER_REQUIRE(!opt.text("out").empty(), invalid_argument, "kono generate: --out is required (an HDF5 file)");
   require_writable(opt.text("out"), "out");
   if (problem == "poisson-mesh") return generate_poisson_mesh(opt, comm);
   if (problem == "navier-stokes") return generate_navier_stokes(opt, comm);
+  if (problem == "burgers") return generate_burgers(opt, comm);
   DarcyDatasetOptions const d = darcy_options(opt);
   d.validate();
   int rank = 0, size = 1;
@@ -127,7 +129,7 @@ GenerateResult generate_data(Options const& opt, std::string const& problem, MPI
 int generate_main(std::vector<std::string> const& args) {
   Options opt("generate",
               "kono generate PROBLEM --out=FILE.h5 [--samples=N --resolution=R --seed=S --group=train] "
-              "[-petsc_option value ...]\n  PROBLEM: darcy, poisson-mesh, navier-stokes",
+              "[-petsc_option value ...]\n  PROBLEM: darcy, poisson-mesh, burgers, navier-stokes",
               generate_option_specs());
   opt.parse(args);
   if (opt.help_requested()) {
