@@ -1,6 +1,8 @@
 #include <kono/core/closest_match.hpp>
 #include <kono/operators/layers/activation.hpp>
 
+#include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 namespace kono {
@@ -41,9 +43,10 @@ KOKKOS_INLINE_FUNCTION double act_derivative(ActivationKind k, double x) {
 }
 
 // erf for float: the odd/even rational approximation on [-4, 4] that XLA and Eigen use for
-// float (|error| < 5e-7, below float resolution; erf(+-4) rounds to +-1 in float). Only
-// multiplies, adds and one division: no libm call, so the loop vectorises, about 3x faster
-// than erff here and 4.5x for the derivative (measured, docs/benchmarks_fno.md).
+// float (|error| < 5e-7; erf(+-4) rounds to +-1 in float). Only multiplies, adds and one
+// division, and exp_float below instead of libm's expf: no call in the loop, so it vectorises
+// (this file is compiled with -fno-trapping-math, which GCC needs to if-convert the clamps).
+// GELU forward and backward were over half of an FNO training epoch (docs/benchmarks_fno.md).
 KOKKOS_INLINE_FUNCTION float erf_float(float a) {
   float const x = a > 4.f ? 4.f : (a < -4.f ? -4.f : a);
   float const x2 = x * x;
@@ -59,9 +62,28 @@ KOKKOS_INLINE_FUNCTION float erf_float(float a) {
   q = x2 * q - 1.42647390514189e-02f;
   return x * p / q;
 }
+// exp(t) for float t <= 0 (relative error < 1e-7 on [-87, 0]): t = n ln2 + r with n rounded by
+// truncation (SSE2 has no vector floor), a degree-7 Taylor-like polynomial (Cephes expf
+// coefficients) on |r| <= ln2/2, and 2^n built in the exponent bits.
+KOKKOS_INLINE_FUNCTION float exp_float_nonpositive(float t) {
+  t = t < -87.f ? -87.f : t;
+  float const n = float(std::int32_t(t * 1.44269504f - 0.5f));  // nearest integer for t <= 0
+  float const r = (t - n * 0.693359375f) + n * 2.12194440e-4f;  // ln2 in two parts
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  std::int32_t const bits = (std::int32_t(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
 KOKKOS_INLINE_FUNCTION float gelu_value(float x) { return 0.5f * x * (1.0f + erf_float(x * 0.70710678f)); }
 KOKKOS_INLINE_FUNCTION float gelu_derivative(float x) {
-  return 0.5f * (1.0f + erf_float(x * 0.70710678f)) + x * 0.39894228f * math::exp(-0.5f * x * x);
+  return 0.5f * (1.0f + erf_float(x * 0.70710678f)) + x * 0.39894228f * exp_float_nonpositive(-0.5f * x * x);
 }
 
 // Kernels live in free functions: nvcc rejects extended lambdas in protected members.
