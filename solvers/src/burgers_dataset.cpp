@@ -12,6 +12,7 @@
 #include <kono/core/tensor.hpp>
 #include <kono/datasets/hdf5_writer.hpp>
 #include <kono/datasets/sample_shard.hpp>
+#include "dataset_provenance.hpp"
 #include <kono/solvers/burgers_dataset.hpp>
 #include <kono/solvers/petsc_runtime.hpp>
 #include <kono/solvers/random_fields.hpp>
@@ -37,22 +38,7 @@ BurgersSolverOptions solver_options(BurgersDatasetOptions const& o) {
   return s;
 }
 
-// "train" or "/train/" -> "/train"; "" -> "".
-std::string group_path(std::string const& group) {
-  std::string g = group;
-  while (!g.empty() && g.front() == '/') g.erase(g.begin());
-  while (!g.empty() && g.back() == '/') g.pop_back();
-  return g.empty() ? std::string() : "/" + g;
-}
 
-std::string utc_now() {
-  std::time_t const t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 }  // namespace
 
@@ -81,7 +67,7 @@ BurgersDatasetReport generate_burgers_dataset(BurgersDatasetOptions const& optio
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   index_t const N = options.samples, n = options.resolution, T = index_t(options.times.size());
-  std::string const g = group_path(options.group);
+  std::string const g = detail::dataset_group_path(options.group);
   SampleShard const shard = shard_samples(N, comm);
   // The writer first: an unwritable output fails before hours of solves; it commits atomically.
   Hdf5Writer w(options.out, comm);
@@ -193,9 +179,6 @@ BurgersDatasetReport generate_burgers_dataset(BurgersDatasetOptions const& optio
   w.write_attribute(obj, "ts_max_steps", std::int64_t(tol[2]));
   w.write_attribute(obj, "ts_initial_dt", options.solver.initial_dt);
   w.write_attribute(obj, "petsc_options_prefix", options.solver.options_prefix);
-  w.write_attribute(obj, "petsc_version", std::to_string(PETSC_VERSION_MAJOR) + "." +
-                                              std::to_string(PETSC_VERSION_MINOR) + "." +
-                                              std::to_string(PETSC_VERSION_SUBMINOR));
   w.write_attribute(obj, "parallel_mode", "samples");
   w.write_attribute(obj, "mpi_ranks", std::int64_t(size));
   w.write_attribute(obj, "failure_policy", to_string(options.on_failure));
@@ -203,14 +186,7 @@ BurgersDatasetReport generate_burgers_dataset(BurgersDatasetOptions const& optio
   w.write_attribute(obj, "steps_min", *std::min_element(steps.begin(), steps.end()));
   w.write_attribute(obj, "steps_max", *std::max_element(steps.begin(), steps.end()));
   w.write_attribute(obj, "rejected_steps_max", *std::max_element(rejected.begin(), rejected.end()));
-  w.write_attribute(obj, "kono_version", KONO_VERSION_STRING);
-  w.write_attribute(obj, "git_revision", KONO_GIT_REVISION);
-  // Attribute values must agree on every rank: rank 0's clock decides.
-  char created[32] = "";
-  if (rank == 0) std::snprintf(created, sizeof created, "%s", utc_now().c_str());
-  MPI_Bcast(created, sizeof created, MPI_CHAR, 0, comm);
-  w.write_attribute(obj, "created", std::string(created));
-  if (!options.command_line.empty()) w.write_attribute(obj, "command_line", options.command_line);
+  detail::write_run_provenance(w, obj, options.command_line, comm);
   w.commit();
 
   BurgersDatasetReport report;

@@ -12,6 +12,7 @@
 #include <kono/core/tensor.hpp>
 #include <kono/datasets/hdf5_writer.hpp>
 #include <kono/datasets/sample_shard.hpp>
+#include "dataset_provenance.hpp"
 #include <kono/solvers/darcy_dataset.hpp>
 #include <kono/solvers/petsc_runtime.hpp>
 
@@ -55,13 +56,6 @@ DarcySolverOptions solver_options(DarcyDatasetOptions const& o) {
   return s;
 }
 
-// "train" or "/train/" -> "/train"; "" -> "".
-std::string group_path(std::string const& group) {
-  std::string g = group;
-  while (!g.empty() && g.front() == '/') g.erase(g.begin());
-  while (!g.empty() && g.back() == '/') g.pop_back();
-  return g.empty() ? std::string() : "/" + g;
-}
 
 void make_coefficient(DarcyDatasetOptions const& o, std::vector<double> const& field, std::vector<double>& a) {
   if (o.coefficient == DarcyCoefficient::threshold)
@@ -70,14 +64,6 @@ void make_coefficient(DarcyDatasetOptions const& o, std::vector<double> const& f
     lognormal_coefficient(field, a, o.lognormal_scale);
 }
 
-std::string utc_now() {
-  std::time_t const t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // Rank 0's progress line, at most every `interval` seconds.
 class Progress {
@@ -149,7 +135,7 @@ DarcyDatasetReport generate_darcy_dataset(DarcyDatasetOptions const& options, MP
   index_t const N = options.samples, n = options.resolution;
   int const d = options.dim;
   index_t const per_sample = d == 2 ? n * n : n * n * n;
-  std::string const g = group_path(options.group);
+  std::string const g = detail::dataset_group_path(options.group);
   SampleShard const shard = shard_samples(N, comm);
   Shape const global = d == 2 ? Shape{N, n, n} : Shape{N, n, n, n};
   Tensor<Kokkos::HostSpace, double> x("kono::generate_darcy_dataset::x", global.with_extent(0, shard.count));
@@ -292,9 +278,6 @@ DarcyDatasetReport generate_darcy_dataset(DarcyDatasetOptions const& options, MP
   w.write_attribute(obj, "ksp_max_it", std::int64_t(tol[2]));
   w.write_attribute(obj, "ksp_residual", "2-norm of b - A u (unpreconditioned) for CG unless -<prefix>ksp_norm_type");
   w.write_attribute(obj, "petsc_options_prefix", options.solver.options_prefix);
-  w.write_attribute(obj, "petsc_version", std::to_string(PETSC_VERSION_MAJOR) + "." +
-                                              std::to_string(PETSC_VERSION_MINOR) + "." +
-                                              std::to_string(PETSC_VERSION_SUBMINOR));
   w.write_attribute(obj, "parallel_mode", to_string(options.mode));
   w.write_attribute(obj, "mpi_ranks", std::int64_t(size));
   w.write_attribute(obj, "divergence_policy",
@@ -302,14 +285,7 @@ DarcyDatasetReport generate_darcy_dataset(DarcyDatasetOptions const& options, MP
   w.write_attribute(obj, "iterations_max", *std::max_element(iterations.begin(), iterations.end()));
   w.write_attribute(obj, "iterations_min", *std::min_element(iterations.begin(), iterations.end()));
   w.write_attribute(obj, "residual_norm_max", *std::max_element(residuals.begin(), residuals.end()));
-  w.write_attribute(obj, "kono_version", KONO_VERSION_STRING);
-  w.write_attribute(obj, "git_revision", KONO_GIT_REVISION);
-  // Attribute values must agree on every rank: rank 0's clock decides.
-  char created[32] = "";
-  if (rank == 0) std::snprintf(created, sizeof created, "%s", utc_now().c_str());
-  MPI_Bcast(created, sizeof created, MPI_CHAR, 0, comm);
-  w.write_attribute(obj, "created", std::string(created));
-  if (!options.command_line.empty()) w.write_attribute(obj, "command_line", options.command_line);
+  detail::write_run_provenance(w, obj, options.command_line, comm);
   w.commit();
 
   DarcyDatasetReport report;

@@ -12,6 +12,7 @@
 #include <kono/core/tensor.hpp>
 #include <kono/datasets/hdf5_writer.hpp>
 #include <kono/datasets/sample_shard.hpp>
+#include "dataset_provenance.hpp"
 #include <kono/solvers/navier_stokes_dataset.hpp>
 #include <kono/solvers/petsc_runtime.hpp>
 #include <kono/solvers/random_fields.hpp>
@@ -33,22 +34,7 @@ NavierStokesOptions solver_options(NavierStokesDatasetOptions const& o) {
   return s;
 }
 
-// "train" or "/train/" -> "/train"; "" -> "".
-std::string group_path(std::string const& group) {
-  std::string g = group;
-  while (!g.empty() && g.front() == '/') g.erase(g.begin());
-  while (!g.empty() && g.back() == '/') g.pop_back();
-  return g.empty() ? std::string() : "/" + g;
-}
 
-std::string utc_now() {
-  std::time_t const t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 }  // namespace
 
@@ -82,7 +68,7 @@ NavierStokesDatasetReport generate_navier_stokes_dataset(NavierStokesDatasetOpti
   std::vector<double> const& times = options.solver.times;
   index_t const T = index_t(times.size());
   index_t const per_field = n * n;
-  std::string const g = group_path(options.group);
+  std::string const g = detail::dataset_group_path(options.group);
   SampleShard const shard = shard_samples(N, comm);
   Shape const x_shape{N, n, n}, y_shape{N, T, n, n};
   Tensor<Kokkos::HostSpace, double> x("kono::generate_navier_stokes_dataset::x", x_shape.with_extent(0, shard.count));
@@ -202,9 +188,6 @@ NavierStokesDatasetReport generate_navier_stokes_dataset(NavierStokesDatasetOpti
   w.write_attribute(obj, "ts_initial_dt", so.initial_dt);
   w.write_attribute(obj, "ts_max_steps", std::int64_t(so.max_steps));
   w.write_attribute(obj, "petsc_options_prefix", so.options_prefix);
-  w.write_attribute(obj, "petsc_version", std::to_string(PETSC_VERSION_MAJOR) + "." +
-                                              std::to_string(PETSC_VERSION_MINOR) + "." +
-                                              std::to_string(PETSC_VERSION_SUBMINOR));
   w.write_attribute(obj, "grf_covariance", "sigma^2 (-Laplacian + tau^2 I)^(-alpha), periodic, constant mode removed");
   w.write_attribute(obj, "grf_alpha", fo.alpha);
   w.write_attribute(obj, "grf_tau", fo.tau);
@@ -218,14 +201,7 @@ NavierStokesDatasetReport generate_navier_stokes_dataset(NavierStokesDatasetOpti
   w.write_attribute(obj, "steps_min", *std::min_element(steps.begin(), steps.end()));
   w.write_attribute(obj, "steps", steps);
   w.write_attribute(obj, "failed_samples", std::int64_t(std::count(failed.begin(), failed.end(), 1)));
-  w.write_attribute(obj, "kono_version", KONO_VERSION_STRING);
-  w.write_attribute(obj, "git_revision", KONO_GIT_REVISION);
-  // Attribute values must agree on every rank: rank 0's clock decides.
-  char created[32] = "";
-  if (rank == 0) std::snprintf(created, sizeof created, "%s", utc_now().c_str());
-  MPI_Bcast(created, sizeof created, MPI_CHAR, 0, comm);
-  w.write_attribute(obj, "created", std::string(created));
-  if (!options.command_line.empty()) w.write_attribute(obj, "command_line", options.command_line);
+  detail::write_run_provenance(w, obj, options.command_line, comm);
   w.commit();
 
   NavierStokesDatasetReport report;

@@ -12,6 +12,7 @@
 #include <kono/core/tensor.hpp>
 #include <kono/datasets/hdf5_writer.hpp>
 #include <kono/datasets/sample_shard.hpp>
+#include "dataset_provenance.hpp"
 #include <kono/solvers/petsc_runtime.hpp>
 #include <kono/solvers/poisson_mesh_dataset.hpp>
 #include <kono/solvers/random_fields.hpp>
@@ -24,21 +25,7 @@ namespace {
 constexpr std::uint64_t coefficient_stream = 2;
 constexpr std::uint64_t source_stream = 3;
 
-std::string group_path(std::string const& group) {
-  std::string g = group;
-  while (!g.empty() && g.front() == '/') g.erase(g.begin());
-  while (!g.empty() && g.back() == '/') g.pop_back();
-  return g.empty() ? std::string() : "/" + g;
-}
 
-std::string utc_now() {
-  std::time_t const t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // Offsets [N+1] from per-sample counts.
 std::vector<std::int64_t> offsets_of(std::vector<std::int64_t> const& counts) {
@@ -134,7 +121,7 @@ PoissonMeshDatasetReport generate_poisson_mesh_dataset(PoissonMeshDatasetOptions
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   index_t const N = options.samples;
-  std::string const g = group_path(options.group);
+  std::string const g = detail::dataset_group_path(options.group);
   SampleShard const shard = shard_samples(N, comm);
   bool const from_file = !options.mesh_file.empty();
 
@@ -306,21 +293,12 @@ PoissonMeshDatasetReport generate_poisson_mesh_dataset(PoissonMeshDatasetOptions
   w.write_attribute(obj, "ksp_max_it", std::int64_t(tol[2]));
   w.write_attribute(obj, "ksp_residual", "2-norm of b - A u (unpreconditioned) for CG unless -<prefix>ksp_norm_type");
   w.write_attribute(obj, "petsc_options_prefix", options.solver.options_prefix);
-  w.write_attribute(obj, "petsc_version", std::to_string(PETSC_VERSION_MAJOR) + "." +
-                                              std::to_string(PETSC_VERSION_MINOR) + "." +
-                                              std::to_string(PETSC_VERSION_SUBMINOR));
   w.write_attribute(obj, "mpi_ranks", std::int64_t(size));
   w.write_attribute(obj, "divergence_policy", options.stop_on_divergence ? "stop" : "record");
   w.write_attribute(obj, "iterations_max", *std::max_element(iterations.begin(), iterations.end()));
   w.write_attribute(obj, "iterations_min", *std::min_element(iterations.begin(), iterations.end()));
   w.write_attribute(obj, "residual_norm_max", *std::max_element(residuals.begin(), residuals.end()));
-  w.write_attribute(obj, "kono_version", KONO_VERSION_STRING);
-  w.write_attribute(obj, "git_revision", KONO_GIT_REVISION);
-  char created[32] = "";
-  if (rank == 0) std::snprintf(created, sizeof created, "%s", utc_now().c_str());
-  MPI_Bcast(created, sizeof created, MPI_CHAR, 0, comm);
-  w.write_attribute(obj, "created", std::string(created));
-  if (!options.command_line.empty()) w.write_attribute(obj, "command_line", options.command_line);
+  detail::write_run_provenance(w, obj, options.command_line, comm);
   w.commit();
 
   PoissonMeshDatasetReport r;

@@ -1,0 +1,39 @@
+#include "dataset_provenance.hpp"
+
+#include <petscsys.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include <kono/core/config.hpp>
+
+namespace kono::detail {
+
+std::string dataset_group_path(std::string const& group) {
+  std::string g = group;
+  while (!g.empty() && g.front() == '/') g.erase(g.begin());
+  while (!g.empty() && g.back() == '/') g.pop_back();
+  return g.empty() ? std::string() : "/" + g;
+}
+
+void write_run_provenance(Hdf5Writer& w, std::string const& object, std::string const& command_line, MPI_Comm comm) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  w.write_attribute(object, "petsc_version", std::to_string(PETSC_VERSION_MAJOR) + "." +
+                                                 std::to_string(PETSC_VERSION_MINOR) + "." +
+                                                 std::to_string(PETSC_VERSION_SUBMINOR));
+  w.write_attribute(object, "kono_version", KONO_VERSION_STRING);
+  w.write_attribute(object, "git_revision", KONO_GIT_REVISION);
+  char created[32] = "";
+  if (rank == 0) {
+    std::time_t const t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  }
+  MPI_Bcast(created, sizeof created, MPI_CHAR, 0, comm);
+  w.write_attribute(object, "created", std::string(created));
+  if (!command_line.empty()) w.write_attribute(object, "command_line", command_line);
+}
+
+}  // namespace kono::detail
