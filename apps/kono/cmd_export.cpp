@@ -58,17 +58,7 @@ ExportResult export_fields(Options const& opt, MPI_Comm comm) {
   KONO_USER_REQUIRE(!model_path.empty(), invalid_argument, "kono export: --model is required (a file from kono train)");
   KONO_USER_REQUIRE(!file.empty(), invalid_argument, "kono export: --data.file is required");
   KONO_USER_REQUIRE(!dir.empty(), invalid_argument, "kono export: --out is empty: give an output directory");
-  {  // create the directory on rank 0; everyone learns whether it worked
-    int ok = 1;
-    if (rank == 0) {
-      std::error_code ec;
-      std::filesystem::create_directories(dir, ec);
-      ok = std::filesystem::is_directory(dir) ? 1 : 0;
-    }
-    MPI_Bcast(&ok, 1, MPI_INT, 0, comm);
-    KONO_USER_REQUIRE(ok == 1, file_io, "kono export: cannot create the output directory " << dir << " (--out)");
-    require_writable(dir + "/probe", "out");
-  }
+  create_output_directory(dir, "out", "kono export", comm);
   bool const in_axis = channel_axis_of(opt, "input"), out_axis = channel_axis_of(opt, "target");
   auto loaded = load_model<Space, Real>(model_path, comm);
   Hdf5SampleStore store(file, comm);

@@ -140,17 +140,7 @@ int run_main(std::vector<std::string> const& args) {
   for (long long s : exported)
     KONO_USER_REQUIRE(s >= 0 && s < ntest, invalid_argument,
                       "--run.export_samples: sample " << s << " is not among the " << ntest << " test samples");
-  {  // create the directory on rank 0; everyone learns whether it worked
-    int ok = 1;
-    if (rank == 0) {
-      std::error_code ec;
-      std::filesystem::create_directories(dir, ec);
-      ok = std::filesystem::is_directory(dir) ? 1 : 0;
-    }
-    MPI_Bcast(&ok, 1, MPI_INT, 0, comm);
-    KONO_USER_REQUIRE(ok == 1, file_io, "kono run: cannot create the output directory " << dir << " (--run.dir)");
-    require_writable(dir + "/probe", "run.dir");
-  }
+  create_output_directory(dir, "run.dir", "kono run", comm);
   std::vector<std::string> darcy;
   for (auto const& k : g_darcy_keys) darcy.push_back(arg(k, opt.text(k)));
   auto step = [&](int k, char const* what) {

@@ -190,4 +190,18 @@ void write_text_on_root(std::string const& path, std::string const& text, MPI_Co
   KONO_USER_REQUIRE(message[0] == '\0', file_io, message);
 }
 
+void create_output_directory(std::string const& dir, std::string const& option, std::string const& command,
+                             MPI_Comm comm) {
+  int rank = 0, ok = 1;
+  MPI_Comm_rank(comm, &rank);
+  if (rank == 0) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    ok = std::filesystem::is_directory(dir) ? 1 : 0;
+  }
+  MPI_Bcast(&ok, 1, MPI_INT, 0, comm);
+  KONO_USER_REQUIRE(ok == 1, file_io, command << ": cannot create the output directory " << dir << " (--" << option << ")");
+  require_writable(dir + "/probe", option);
+}
+
 }  // namespace kono::app

@@ -66,6 +66,10 @@ void check_model_fits(ModelSignature const& sig, std::string const& model_path, 
 std::string path_stem(std::string const& path);
 /// Throws Error{file_io} naming `option` if `path`'s directory does not exist or is not writable.
 void require_writable(std::string const& path, std::string const& option);
+/// Creates `dir` (and parents) on rank 0; throws Error{file_io} on every rank, naming `option`
+/// and `command`, when it cannot be created or written. Collective.
+void create_output_directory(std::string const& dir, std::string const& option, std::string const& command,
+                             MPI_Comm comm);
 /// Writes text atomically on rank 0 of comm (collective: everyone waits and shares the error).
 void write_text_on_root(std::string const& path, std::string const& text, MPI_Comm comm);
 
