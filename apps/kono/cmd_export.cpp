@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include <kono/core/runtime.hpp>
+#include <kono/datasets/hdf5_file.hpp>
 #include <kono/datasets/hdf5_writer.hpp>
 #include <kono/datasets/vtk_export.hpp>
 #include <kono/meshes/grid_decomposition.hpp>
@@ -19,7 +20,7 @@ namespace kono::app {
 
 std::vector<OptionSpec> export_option_specs() {
   return {
-      {"model", "", "model file written by kono train (required)"},
+      {"model", "", "model file written by kono train (required for grid data; mesh files export without one)"},
       {"data.file", "", "HDF5 file with the input/target pairs (required)"},
       {"data.input", "/test/x", "dataset of inputs"},
       {"data.target", "/test/y", "dataset of targets (reference)"},
@@ -50,14 +51,77 @@ std::vector<double> block_values(Tensor<HostSpace, Real> const& t, index_t s, St
 }
 }  // namespace
 
+namespace {
+// Rows [off[k], off[k+1]) of a ragged [rows, C] dataset (docs/file_formats.md, mesh files).
+std::vector<double> rows_of(Hdf5File const& f, std::string const& ds, std::vector<std::int64_t> const& off, index_t k,
+                            index_t& width) {
+  auto const info = f.dataset_info(ds);
+  width = info.shape.rank() > 1 ? info.shape[1] : 1;
+  std::vector<double> const all = f.read_array<double>(ds);
+  return std::vector<double>(all.begin() + off[std::size_t(k)] * width, all.begin() + off[std::size_t(k) + 1] * width);
+}
+
+// Samples of a mesh file (kono generate poisson-mesh) as .vtu with point arrays "input" (all
+// input channels as components) and "reference", plus a .pvd. There is no mesh surrogate yet, so
+// no prediction: this shows the training data in ParaView. Rank 0 writes; the others wait.
+ExportResult export_mesh_samples(Options const& opt, Hdf5File const& f, std::string const& group, MPI_Comm comm) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  std::string const file = opt.text("data.file"), dir = opt.text("out");
+  std::string const in_ds = opt.text("data.input"), out_ds = opt.text("data.target");
+  for (auto const& ds : {std::pair<std::string, char const*>{in_ds, "data.input"}, {out_ds, "data.target"}})
+    KONO_USER_REQUIRE(f.has_dataset(ds.first), invalid_argument,
+                      file << " has no dataset \"" << ds.first << "\" (--" << ds.second << ")");
+  auto const node_off = f.read_array<std::int64_t>(group + "/node_offsets");
+  auto const cell_off = f.read_array<std::int64_t>(group + "/cell_offsets");
+  index_t const n = index_t(node_off.size()) - 1;
+  std::vector<long long> const samples = opt.integers("sample");
+  for (long long s : samples)
+    KONO_USER_REQUIRE(s >= 0 && s < n, invalid_argument,
+                      "--sample=" << s << " but " << file << ":" << group << "/ has " << n << " mesh samples");
+  create_output_directory(dir, "out", "kono export", comm);
+  ExportResult result;
+  std::vector<VtkCollectionEntry> entries;
+  for (long long s : samples) {
+    std::string const name = "sample_" + std::to_string(s) + ".vtu";
+    if (rank == 0) {
+      index_t w = 0;
+      VtkTriangleMesh mesh;
+      mesh.points = rows_of(f, group + "/nodes", node_off, index_t(s), w);
+      mesh.point_dim = int(w);
+      for (double c : rows_of(f, group + "/cells", cell_off, index_t(s), w)) mesh.triangles.push_back(index_t(c));
+      index_t cin = 0, cout = 0;
+      std::vector<double> x = rows_of(f, in_ds, node_off, index_t(s), cin), y = rows_of(f, out_ds, node_off, index_t(s), cout);
+      write_vtu(dir + "/" + name, mesh, {{"input", x, int(cin)}, {"reference", y, int(cout)}});
+    }
+    entries.push_back({double(s), name, 0});
+    result.vtk_files.push_back(dir + "/" + name);
+  }
+  result.collection = dir + "/samples.pvd";
+  if (rank == 0) {
+    write_pvd(result.collection, entries);
+    std::cout << "kono export: " << entries.size() << " mesh sample(s) of " << file << " -> " << result.collection
+              << "\n  open in ParaView: paraview " << result.collection << "  (arrays: input, reference)\n";
+  }
+  MPI_Barrier(comm);
+  return result;
+}
+}  // namespace
+
 ExportResult export_fields(Options const& opt, MPI_Comm comm) {
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   std::string const model_path = opt.text("model"), file = opt.text("data.file"), dir = opt.text("out");
-  KONO_USER_REQUIRE(!model_path.empty(), invalid_argument, "kono export: --model is required (a file from kono train)");
   KONO_USER_REQUIRE(!file.empty(), invalid_argument, "kono export: --data.file is required");
   KONO_USER_REQUIRE(!dir.empty(), invalid_argument, "kono export: --out is empty: give an output directory");
+  {  // a mesh file (ragged rows with node offsets) needs no model
+    std::string const target = opt.text("data.target");
+    std::string const group = target.substr(0, target.find_last_of('/'));
+    Hdf5File const f(file, comm);
+    if (f.has_dataset(group + "/node_offsets")) return export_mesh_samples(opt, f, group, comm);
+  }
+  KONO_USER_REQUIRE(!model_path.empty(), invalid_argument, "kono export: --model is required (a file from kono train)");
   create_output_directory(dir, "out", "kono export", comm);
   bool const in_axis = channel_axis_of(opt, "input"), out_axis = channel_axis_of(opt, "target");
   auto loaded = load_model<Space, Real>(model_path, comm);
