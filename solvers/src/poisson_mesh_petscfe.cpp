@@ -70,8 +70,8 @@ void assemble_poisson_petscfe(TriangleMesh const& mesh, std::vector<double> cons
   // Not interpolated (cells and vertices only): P1 has no edge dofs, so a cell's closure needs
   // just its vertices; without the edges, 40 samples at resolution 65 took 2.4 s instead of 3.7 s.
   // test_poisson_mesh compares the result with the direct assembly.
-  KONO_PETSC_CHECK(
-      DMPlexCreateFromCellListPetsc(PETSC_COMM_SELF, 2, nc, nv, 3, PETSC_FALSE, cells.data(), 2, mesh.nodes.data(), &o.dm));
+  KONO_PETSC_CHECK(DMPlexCreateFromCellListPetsc(PETSC_COMM_SELF, 2, nc, nv, 3, PETSC_FALSE, cells.data(), 2,
+                                                 mesh.nodes.data(), &o.dm));
   PetscInt v0 = 0, v1 = 0;
   KONO_PETSC_CHECK(DMPlexGetDepthStratum(o.dm, 0, &v0, &v1));
   KONO_REQUIRE(v1 - v0 == nv, fq << ": DMPlex has " << (v1 - v0) << " vertices, the mesh " << nv);
