@@ -28,6 +28,7 @@ std::vector<OptionSpec> poisson_mesh_option_specs() {
       {"mesh.forcing_scale", "0", "poisson-mesh: amplitude of the random part of f (0: constant f)"},
       {"mesh.boundary_value", "0", "poisson-mesh: Dirichlet value u on the whole boundary"},
       {"mesh.rtol", "1e-10", "poisson-mesh: KSP relative tolerance (-ksp_rtol overrides)"},
+      {"mesh.assembly", "petscfe", "poisson-mesh: petscfe (DMPlex + PetscFE P1) or direct (element matrices by hand)"},
   };
 }
 
@@ -89,6 +90,11 @@ PoissonMeshDatasetOptions poisson_mesh_options(Options const& opt) {
                     "--on_divergence=" << div << ": choose stop or record");
   d.stop_on_divergence = div == "stop";
   d.solver.rtol = opt.real("mesh.rtol");
+  std::string const assembly = opt.text("mesh.assembly");
+  KONO_USER_REQUIRE(assembly == "petscfe" || assembly == "direct", invalid_argument,
+                    "--mesh.assembly=" << assembly << ": choose petscfe or direct"
+                                       << known_names_hint(assembly, {"petscfe", "direct"}));
+  d.solver.assembly = assembly;
   d.solver.options_prefix = "";  // as for darcy: plain -ksp_type / -pc_type / -ksp_rtol apply
   d.command_line = "kono generate " + opt.command_line();
   return d;

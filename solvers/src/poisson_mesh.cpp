@@ -7,6 +7,8 @@
 #include <kono/solvers/petsc_runtime.hpp>
 #include <kono/solvers/poisson_mesh.hpp>
 
+#include "poisson_mesh_petscfe.hpp"
+
 namespace kono {
 
 void PoissonMeshSolverOptions::validate() const {
@@ -18,6 +20,8 @@ void PoissonMeshSolverOptions::validate() const {
                     fq << ": max_iterations = " << max_iterations << ", expected >= 1");
   KONO_USER_REQUIRE(!ksp_type.empty() && !pc_type.empty(), invalid_argument,
                     fq << ": ksp_type \"" << ksp_type << "\" and pc_type \"" << pc_type << "\" must not be empty");
+  KONO_USER_REQUIRE(assembly == "petscfe" || assembly == "direct", invalid_argument,
+                    fq << ": assembly = \"" << assembly << "\", choose petscfe or direct");
 }
 
 struct PoissonMeshSolver::Impl {
@@ -90,32 +94,13 @@ int PoissonMeshSolver::max_iterations() const {
   return int(m);
 }
 
-PoissonMeshSolveInfo PoissonMeshSolver::solve(TriangleMesh const& mesh, std::vector<double> const& a,
-                                              std::vector<double> const& f, std::vector<double>& u, index_t sample,
-                                              std::vector<double> const& g) {
-  char const* fq = "kono::PoissonMeshSolver::solve";
-  Impl& m = *m_impl;
-  std::size_t const n = std::size_t(mesh.node_count());
-  KONO_USER_REQUIRE(a.size() == n && f.size() == n && (g.empty() || g.size() == n) && mesh.boundary.size() == n,
-                    size_mismatch,
-                    fq << ": sample " << sample << ": the mesh has " << n << " nodes, but a has " << a.size()
-                       << ", f " << f.size() << ", g " << g.size() << " and the boundary flags "
-                       << mesh.boundary.size() << " values");
-  std::size_t boundary_nodes = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    KONO_USER_REQUIRE(std::isfinite(a[i]) && a[i] > 0, invalid_argument,
-                      fq << ": sample " << sample << ": coefficient a = " << a[i] << " at node " << i
-                         << ", expected finite values > 0");
-    KONO_USER_REQUIRE(std::isfinite(f[i]), invalid_argument,
-                      fq << ": sample " << sample << ": source f = " << f[i] << " at node " << i << " is not finite");
-    KONO_USER_REQUIRE(g.empty() || std::isfinite(g[i]), invalid_argument,
-                      fq << ": sample " << sample << ": boundary value g = " << g[i] << " at node " << i
-                         << " is not finite");
-    boundary_nodes += mesh.boundary[i] ? 1 : 0;
-  }
-  KONO_USER_REQUIRE(boundary_nodes > 0, invalid_argument,
-                    fq << ": sample " << sample << ": the mesh has no boundary nodes for the Dirichlet condition");
+namespace {
 
+// assembly = "direct": the element matrices written out (see the class comment); boundary rows
+// keep their diagonal with b = diag * g. The caller destroys *A and *b.
+void assemble_direct(TriangleMesh const& mesh, std::vector<double> const& a, std::vector<double> const& f,
+                     std::vector<double> const& g, Mat* A, Vec* b) {
+  std::size_t const n = std::size_t(mesh.node_count());
   // Row lengths from the edges: a node couples to itself and its edge neighbours.
   std::vector<PetscInt> nnz(n, 1);
   for (index_t e = 0; e < mesh.edge_count(); ++e) {
@@ -123,22 +108,10 @@ PoissonMeshSolveInfo PoissonMeshSolver::solve(TriangleMesh const& mesh, std::vec
     if (!mesh.boundary[i]) ++nnz[i];
     if (!mesh.boundary[j]) ++nnz[j];
   }
-  Mat A = nullptr;
-  Vec b = nullptr, x = nullptr;
-  struct Guard {
-    Mat* A;
-    Vec *b, *x;
-    ~Guard() {
-      MatDestroy(A);
-      VecDestroy(b);
-      VecDestroy(x);
-    }
-  } guard{&A, &b, &x};
   PetscInt const N = PetscInt(n);
-  KONO_PETSC_CHECK(MatCreateSeqAIJ(PETSC_COMM_SELF, N, N, 0, nnz.data(), &A));
-  KONO_PETSC_CHECK(MatSetOption(A, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
-  KONO_PETSC_CHECK(VecCreateSeq(PETSC_COMM_SELF, N, &b));
-  KONO_PETSC_CHECK(VecDuplicate(b, &x));
+  KONO_PETSC_CHECK(MatCreateSeqAIJ(PETSC_COMM_SELF, N, N, 0, nnz.data(), A));
+  KONO_PETSC_CHECK(MatSetOption(*A, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
+  KONO_PETSC_CHECK(VecCreateSeq(PETSC_COMM_SELF, N, b));
   std::vector<double> rhs(n, 0.0);
   auto gval = [&](std::size_t i) { return g.empty() ? 0.0 : g[i]; };
 
@@ -165,7 +138,7 @@ PoissonMeshSolveInfo PoissonMeshSolver::solve(TriangleMesh const& mesh, std::vec
       std::size_t const i = std::size_t(v[r]);
       if (mesh.boundary[i]) {
         // Boundary row: keep its diagonal (the scale of its neighbours' rows), b = diag * g.
-        KONO_PETSC_CHECK(MatSetValue(A, rows[r], rows[r], ke[4 * r], ADD_VALUES));
+        KONO_PETSC_CHECK(MatSetValue(*A, rows[r], rows[r], ke[4 * r], ADD_VALUES));
         rhs[i] += PetscRealPart(ke[4 * r]) * gval(i);
         continue;
       }
@@ -175,18 +148,69 @@ PoissonMeshSolveInfo PoissonMeshSolver::solve(TriangleMesh const& mesh, std::vec
         if (mesh.boundary[j])
           rhs[i] -= PetscRealPart(ke[3 * r + s]) * gval(j);
         else
-          KONO_PETSC_CHECK(MatSetValue(A, rows[r], rows[s], ke[3 * r + s], ADD_VALUES));
+          KONO_PETSC_CHECK(MatSetValue(*A, rows[r], rows[s], ke[3 * r + s], ADD_VALUES));
       }
     }
   }
-  KONO_PETSC_CHECK(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
-  KONO_PETSC_CHECK(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+  KONO_PETSC_CHECK(MatAssemblyBegin(*A, MAT_FINAL_ASSEMBLY));
+  KONO_PETSC_CHECK(MatAssemblyEnd(*A, MAT_FINAL_ASSEMBLY));
+  PetscScalar* bv = nullptr;
+  KONO_PETSC_CHECK(VecGetArray(*b, &bv));
+  for (std::size_t i = 0; i < n; ++i) bv[i] = rhs[i];
+  KONO_PETSC_CHECK(VecRestoreArray(*b, &bv));
+}
+
+}  // namespace
+
+PoissonMeshSolveInfo PoissonMeshSolver::solve(TriangleMesh const& mesh, std::vector<double> const& a,
+                                              std::vector<double> const& f, std::vector<double>& u, index_t sample,
+                                              std::vector<double> const& g) {
+  char const* fq = "kono::PoissonMeshSolver::solve";
+  Impl& m = *m_impl;
+  std::size_t const n = std::size_t(mesh.node_count());
+  KONO_USER_REQUIRE(a.size() == n && f.size() == n && (g.empty() || g.size() == n) && mesh.boundary.size() == n,
+                    size_mismatch,
+                    fq << ": sample " << sample << ": the mesh has " << n << " nodes, but a has " << a.size()
+                       << ", f " << f.size() << ", g " << g.size() << " and the boundary flags "
+                       << mesh.boundary.size() << " values");
+  std::size_t boundary_nodes = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    KONO_USER_REQUIRE(std::isfinite(a[i]) && a[i] > 0, invalid_argument,
+                      fq << ": sample " << sample << ": coefficient a = " << a[i] << " at node " << i
+                         << ", expected finite values > 0");
+    KONO_USER_REQUIRE(std::isfinite(f[i]), invalid_argument,
+                      fq << ": sample " << sample << ": source f = " << f[i] << " at node " << i << " is not finite");
+    KONO_USER_REQUIRE(g.empty() || std::isfinite(g[i]), invalid_argument,
+                      fq << ": sample " << sample << ": boundary value g = " << g[i] << " at node " << i
+                         << " is not finite");
+    boundary_nodes += mesh.boundary[i] ? 1 : 0;
+  }
+  KONO_USER_REQUIRE(boundary_nodes > 0, invalid_argument,
+                    fq << ": sample " << sample << ": the mesh has no boundary nodes for the Dirichlet condition");
+
+  Mat A = nullptr;
+  Vec b = nullptr, x = nullptr;
+  struct Guard {
+    Mat* A;
+    Vec *b, *x;
+    ~Guard() {
+      MatDestroy(A);
+      VecDestroy(b);
+      VecDestroy(x);
+    }
+  } guard{&A, &b, &x};
+  auto gval = [&](std::size_t i) { return g.empty() ? 0.0 : g[i]; };
+  std::vector<PetscInt> row;  // row of node i in A, -1 where A has none
+  if (m.opt.assembly == "petscfe") {
+    detail::assemble_poisson_petscfe(mesh, a, f, g, &A, &b, row);
+  } else {
+    assemble_direct(mesh, a, f, g, &A, &b);
+    row.resize(n);
+    for (std::size_t i = 0; i < n; ++i) row[i] = PetscInt(i);
+  }
   KONO_PETSC_CHECK(MatSetOption(A, MAT_SYMMETRIC, PETSC_TRUE));
   KONO_PETSC_CHECK(MatSetOption(A, MAT_SPD, PETSC_TRUE));
-  PetscScalar* bv = nullptr;
-  KONO_PETSC_CHECK(VecGetArray(b, &bv));
-  for (std::size_t i = 0; i < n; ++i) bv[i] = rhs[i];
-  KONO_PETSC_CHECK(VecRestoreArray(b, &bv));
+  KONO_PETSC_CHECK(VecDuplicate(b, &x));
 
   // A fresh KSP per solve: GAMG's random eigenvalue estimates would otherwise depend on how many
   // samples this solver handled before (see DarcySolver::solve).
@@ -211,7 +235,7 @@ PoissonMeshSolveInfo PoissonMeshSolver::solve(TriangleMesh const& mesh, std::vec
   u.assign(n, 0.0);
   PetscScalar const* xv = nullptr;
   KONO_PETSC_CHECK(VecGetArrayRead(x, &xv));
-  for (std::size_t i = 0; i < n; ++i) u[i] = mesh.boundary[i] ? gval(i) : PetscRealPart(xv[i]);
+  for (std::size_t i = 0; i < n; ++i) u[i] = mesh.boundary[i] ? gval(i) : PetscRealPart(xv[row[i]]);
   KONO_PETSC_CHECK(VecRestoreArrayRead(x, &xv));
 
   if (!info.converged() && m.opt.throw_on_divergence)

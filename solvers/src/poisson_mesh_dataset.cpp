@@ -267,9 +267,15 @@ PoissonMeshDatasetReport generate_poisson_mesh_dataset(PoissonMeshDatasetOptions
     w.write_attribute(obj, "hole_radius_max", options.holes.max_radius);
     w.write_attribute(obj, "hole_margin", options.holes.margin);
   }
+  w.write_attribute(obj, "assembly", options.solver.assembly);
   w.write_attribute(obj, "discretisation",
-                    "P1 Lagrange finite elements; element coefficient = mean of the nodal a (exact for linear a); "
-                    "load = consistent mass matrix times nodal f; Dirichlet nodes eliminated symmetrically");
+                    options.solver.assembly == "petscfe"
+                        ? "P1 Lagrange finite elements (DMPlex + PetscFE); a and f P1 auxiliary fields, the weak "
+                          "form int a grad u . grad v - f v integrated by PetscFE quadrature (exact for P1 a and f); "
+                          "Dirichlet nodes an essential boundary condition (DMAddBoundary), interior block solved"
+                        : "P1 Lagrange finite elements (element matrices written out); element coefficient = mean "
+                          "of the nodal a (exact for linear a); load = consistent mass matrix times nodal f; "
+                          "Dirichlet nodes eliminated symmetrically");
   w.write_attribute(obj, "coefficient", to_string(options.coefficient));
   if (options.coefficient == MeshCoefficient::lognormal) {
     w.write_attribute(obj, "coefficient_rule", "a = exp(lognormal_scale * g)");

@@ -122,6 +122,8 @@ TEST(PoissonMeshDataset, SameBitsOnTheWorldCommunicatorAndOnOneRank) {
   EXPECT_EQ(world.read_attribute<std::int64_t>("/train", "resolution"), 21);
   EXPECT_EQ(world.read_attribute<std::int64_t>("/train", "holes_max"), 3);
   EXPECT_EQ(world.read_attribute<std::string>("/train", "pc_type"), "gamg");
+  EXPECT_EQ(world.read_attribute<std::string>("/train", "assembly"), "petscfe");  // the default
+  EXPECT_NE(world.read_attribute<std::string>("/train", "discretisation").find("PetscFE"), std::string::npos);
   EXPECT_DOUBLE_EQ(world.read_attribute<double>("/train", "ksp_rtol"), 1e-10);
   EXPECT_EQ(world.read_attribute<std::vector<std::string>>("/train", "x_channels"),
             (std::vector<std::string>{"a", "f", "boundary"}));
@@ -140,6 +142,7 @@ TEST(PoissonMeshDataset, MeshFileGivesEverySampleTheSameGeometry) {
   o.mesh_file = dir.file("m.msh");
   o.coefficient = kono::MeshCoefficient::threshold;
   o.boundary_value = 0.25;
+  o.solver.assembly = "direct";
   kono::generate_poisson_mesh_dataset(o, MPI_COMM_WORLD);
   kono::Hdf5File f(o.out, MPI_COMM_SELF);
   auto const no = f.read_array<std::int64_t>("/node_offsets");
@@ -161,6 +164,7 @@ TEST(PoissonMeshDataset, MeshFileGivesEverySampleTheSameGeometry) {
   EXPECT_TRUE(a_differs);
   EXPECT_EQ(f.read_attribute<std::string>("/", "mesh_file"), o.mesh_file);
   EXPECT_EQ(f.read_attribute<std::string>("/", "coefficient"), "threshold");
+  EXPECT_EQ(f.read_attribute<std::string>("/", "assembly"), "direct");
 }
 
 TEST(PoissonMeshDataset, BadInputLeavesNoFile) {
@@ -178,6 +182,9 @@ TEST(PoissonMeshDataset, BadInputLeavesNoFile) {
   o = small_options(dir.file("bad.h5"));
   o.solver.max_iterations = 1;
   EXPECT_KONO_ERROR(kono::generate_poisson_mesh_dataset(o, MPI_COMM_WORLD), invalid_argument, "did not converge");
+  o = small_options(dir.file("bad.h5"));
+  o.solver.assembly = "fem";
+  EXPECT_KONO_ERROR(kono::generate_poisson_mesh_dataset(o, MPI_COMM_WORLD), invalid_argument, "assembly = \"fem\"");
   o = small_options("/nonexistent_dir/out.h5");
   EXPECT_KONO_ERROR(kono::generate_poisson_mesh_dataset(o, MPI_COMM_WORLD), file_io, "/nonexistent_dir");
   EXPECT_FALSE(std::filesystem::exists(dir.file("bad.h5")));

@@ -20,9 +20,12 @@ struct PoissonMeshSolverOptions {
   int max_iterations = 1000;
   std::string options_prefix = "mesh_";  ///< PETSc options prefix, without the leading '-'
   bool throw_on_divergence = true;  ///< false: solve() returns the info of a diverged solve
+  /// "petscfe": DMPlex + PetscFE (P1 Lagrange) assembly; "direct": the element matrices written
+  /// out here. Both integrate the same P1 forms exactly, so they agree to the solver tolerance.
+  std::string assembly = "petscfe";
 
   /// Throws Error{invalid_argument} naming the field: rtol outside (0, 1), atol < 0,
-  /// max_iterations < 1, empty ksp/pc type.
+  /// max_iterations < 1, empty ksp/pc type, assembly not petscfe or direct.
   void validate() const;
 };
 
@@ -36,11 +39,15 @@ struct PoissonMeshSolveInfo {
   bool converged() const noexcept { return converged_reason > 0; }
 };
 
-/// P1 Galerkin: for every interior node i, sum_T abar_T |T| grad phi_i . grad phi_j u_j =
-/// sum_T |T|/12 (f_i + sum_{k in T} f_k) (a and f interpolated linearly, abar_T the mean of a at
-/// T's nodes, which integrates the linear a exactly); boundary nodes (mesh.boundary) hold u = g,
-/// eliminated symmetrically so the matrix is SPD. Serial (PETSC_COMM_SELF): meshes change from
-/// sample to sample, so each solve() assembles a new matrix and KSP. PETSc must be initialised.
+/// P1 Galerkin with a and f interpolated linearly: int a_h grad u_h . grad v = int f_h v for every
+/// P1 v vanishing on the boundary nodes (mesh.boundary), which hold u = g. assembly "petscfe"
+/// builds a DMPlex from the mesh, a P1 PetscFE, a and f as a P1 auxiliary field, PetscDS pointwise
+/// residual/Jacobian and an essential boundary condition (DMAddBoundary), and assembles the
+/// interior block with DMPlexSNESComputeJacobianFEM/ResidualFEM; "direct" writes the element
+/// matrices out (abar_T |T| grad phi_i . grad phi_j, load |T|/12 (f_i + sum_{k in T} f_k)) with
+/// the boundary rows eliminated symmetrically. Both matrices are SPD. Serial (PETSC_COMM_SELF):
+/// meshes change from sample to sample, so each solve() assembles a new matrix and KSP. PETSc
+/// must be initialised.
 class PoissonMeshSolver {
  public:
   /// Throws Error{invalid_argument} (options), Error{wrong_state} (PETSc not initialised).
