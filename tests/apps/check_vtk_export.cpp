@@ -1,9 +1,11 @@
-// Reads what `kono export` wrote with VTK's own XML readers and compares it with the plain
-// arrays of <stem>_fields.h5: the four point arrays (input, prediction, reference, abs_error) at
-// every node, abs_error == |prediction - reference|, origin 0 and spacing 1/(n-1) (the node grid
-// of kono generate darcy). Exit 0 when everything matches, 1 with a message otherwise.
+// Reads what `kono export` wrote with VTK's own XML readers and compares it with its source.
+// Grids: the four point arrays (input, prediction, reference, abs_error) of a .vti/.pvti against
+// <stem>_fields.h5 at every node, abs_error == |prediction - reference|, origin 0 and spacing
+// 1/(n-1) (the node grid of kono generate darcy). Meshes: a .vtu's points, triangles, input and
+// reference against sample K of the ragged mesh file. Exit 0 when everything matches, 1 otherwise.
 //
 //   check_vtk_export DIR/sample_0.vti|DIR/sample_0.pvti DIR/sample_0_fields.h5
+//   check_vtk_export DIR/sample_3.vtu MESHES.h5 3
 #include <vtkDataArray.h>
 #include <vtkImageData.h>
 #include <vtkNew.h>
@@ -11,8 +13,12 @@
 #include <vtkSmartPointer.h>
 #include <vtkXMLImageDataReader.h>
 #include <vtkXMLPImageDataReader.h>
+#include <vtkUnstructuredGrid.h>
+#include <vtkXMLUnstructuredGridReader.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
@@ -34,9 +40,44 @@ int fail(std::string const& message) {
 }
 }  // namespace
 
+// A .vtu of kono export against sample k of a mesh file (root layout /nodes, /cells, /x, /y).
+int check_mesh(std::string const& vtu, std::string const& data, long k) {
+  vtkNew<vtkXMLUnstructuredGridReader> reader;
+  reader->SetFileName(vtu.c_str());
+  reader->Update();
+  vtkUnstructuredGrid* g = reader->GetOutput();
+  kono::Hdf5File file(data, MPI_COMM_SELF);
+  auto const noff = file.read_array<std::int64_t>("/node_offsets"), coff = file.read_array<std::int64_t>("/cell_offsets");
+  if (k < 0 || k + 1 >= long(noff.size())) return fail(data + " has no mesh sample " + std::to_string(k));
+  auto const nodes = file.read_array<double>("/nodes"), x = file.read_array<double>("/x"), y = file.read_array<double>("/y");
+  std::int64_t const n0 = noff[std::size_t(k)], nn = noff[std::size_t(k) + 1] - n0;
+  std::int64_t const nc = coff[std::size_t(k) + 1] - coff[std::size_t(k)];
+  if (g->GetNumberOfPoints() != nn || g->GetNumberOfCells() != nc)
+    return fail(vtu + ": " + std::to_string(g->GetNumberOfPoints()) + " points and " +
+                std::to_string(g->GetNumberOfCells()) + " cells, expected " + std::to_string(nn) + " and " +
+                std::to_string(nc));
+  vtkDataArray *in = g->GetPointData()->GetArray("input"), *ref = g->GetPointData()->GetArray("reference");
+  if (!in || !ref) return fail(vtu + ": no input/reference point arrays");
+  int const cin = in->GetNumberOfComponents();
+  long bad = 0;
+  for (std::int64_t i = 0; i < nn; ++i) {
+    double p[3];
+    g->GetPoint(i, p);
+    if (p[0] != nodes[std::size_t(2 * (n0 + i))] || p[1] != nodes[std::size_t(2 * (n0 + i) + 1)]) ++bad;
+    if (ref->GetComponent(i, 0) != y[std::size_t(n0 + i)]) ++bad;
+    for (int c = 0; c < cin; ++c)
+      if (in->GetComponent(i, c) != x[std::size_t((n0 + i) * cin + c)]) ++bad;
+  }
+  if (bad) return fail(std::to_string(bad) + " values of " + vtu + " differ from " + data);
+  std::cout << "check_vtk_export: " << vtu << " matches sample " << k << " of " << data << " (" << nn << " points, "
+            << nc << " triangles)\n";
+  return 0;
+}
+
 int main(int argc, char** argv) {
   kono::Runtime runtime(argc, argv);
-  if (argc != 3) return fail("usage: check_vtk_export FILE.vti|FILE.pvti FIELDS.h5");
+  if (argc == 4) return check_mesh(argv[1], argv[2], std::atol(argv[3]));
+  if (argc != 3) return fail("usage: check_vtk_export FILE.vti|FILE.pvti FIELDS.h5 | FILE.vtu MESHES.h5 K");
   std::string const vtk = argv[1], fields = argv[2];
   bool const parallel = vtk.size() > 5 && vtk.substr(vtk.size() - 5) == ".pvti";
   auto image = parallel ? read<vtkXMLPImageDataReader>(vtk) : read<vtkXMLImageDataReader>(vtk);
