@@ -94,6 +94,11 @@ void insert_petsc_options(std::vector<std::string> const& args, std::size_t firs
   }
   ensure_petsc_initialized(Runtime::current());
   if (!petsc.empty()) KONO_PETSC_CHECK(PetscOptionsInsertString(nullptr, petsc.c_str()));
+  // PetscInitialize ran before these options existed: start the event log that -log_view prints
+  // at PetscFinalize, or PETSc refuses to print it.
+  PetscBool log_view = PETSC_FALSE;
+  KONO_PETSC_CHECK(PetscOptionsHasName(nullptr, nullptr, "-log_view", &log_view));
+  if (log_view) KONO_PETSC_CHECK(PetscLogDefaultBegin());
 }
 
 GenerateResult generate_data(Options const& opt, std::string const& problem, MPI_Comm comm) {
