@@ -35,4 +35,9 @@ function(kono_set_warnings tgt)
   if(kono_WERROR)
     target_compile_options(${tgt} PRIVATE $<$<CXX_COMPILER_ID:GNU,Clang>:-Werror>)
   endif()
+  # FFTW and OpenBLAS pick their SIMD kernels at run time; kono's own loops (activations,
+  # elementwise ops) only use AVX2/AVX-512 when compiled for them.
+  if(kono_NATIVE)
+    target_compile_options(${tgt} PRIVATE $<$<COMPILE_LANG_AND_ID:CXX,GNU,Clang>:-march=native>)
+  endif()
 endfunction()
