@@ -36,10 +36,47 @@ bool is_pointwise(ConvGeometry const& g) {
 
 int ceil_div(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
+/// One row of im2col along the contiguous axis (scatter = false: c = patch of l) or of its
+/// adjoint (scatter = true: l += patch of c). The o with o*s + off inside [0, n) form one range
+/// [lo, hi) read without the padding map; only the few edge points go through conv_source_index.
+template <bool scatter, class Scalar>
+inline void im2col_row(Scalar* __restrict c, Scalar* __restrict l, int m, int lo, int hi, int s, int off, int n,
+                       int mode) {
+  auto edge = [&](int o) {
+    int const i = conv_source_index(o * s + off, n, mode);
+    if (scatter) {
+      if (i >= 0) l[i] += c[o];
+    } else {
+      c[o] = i >= 0 ? l[i] : Scalar(0);
+    }
+  };
+  for (int o = 0; o < lo; ++o) edge(o);
+  if (s == 1) {
+    Scalar* __restrict ls = l + (lo + off);  // lo + off >= 0 whenever lo < hi
+    Scalar* __restrict cs = c + lo;
+    int const count = hi - lo;
+    if (scatter) {
+      // Fixed-length blocks: -O2's cheap vectorizer takes them, not a loop of unknown length.
+      int j = 0;
+      for (; j + 8 <= count; j += 8)
+        for (int t = 0; t < 8; ++t) ls[j + t] += cs[j + t];
+      for (; j < count; ++j) ls[j] += cs[j];
+    } else {
+      std::copy(ls, ls + count, cs);
+    }
+  } else {
+    for (int o = lo; o < hi; ++o) {
+      if (scatter)
+        l[o * s + off] += c[o];
+      else
+        c[o] = l[o * s + off];
+    }
+  }
+  for (int o = hi; o < m; ++o) edge(o);
+}
+
 /// One sample's im2col (scatter = false: col = patches of large) or its adjoint col2im
-/// (scatter = true: large += patches of col). Rows (b, k0, k1, k2), columns (o0, o1, o2). Along
-/// the contiguous axis the o2 that read inside the grid form one range [lo, hi) copied without
-/// the padding map; only the few edge points go through conv_source_index.
+/// (scatter = true: large += patches of col). Rows (b, k0, k1, k2), columns (o0, o1, o2).
 template <bool scatter, class Scalar>
 void im2col_sample(ConvGeometry const& g, int B, Scalar* large, Scalar* col) {
   int const S1 = g.small[1], S2 = g.small[2];
@@ -65,32 +102,7 @@ void im2col_sample(ConvGeometry const& g, int B, Scalar* large, Scalar* col) {
                 if (!scatter) std::fill(c, c + S2, Scalar(0));
                 continue;
               }
-              Scalar* l = lb + (std::ptrdiff_t{i0} * L1 + i1) * L2;
-              auto edge = [&](int o2) {
-                int const i2 = conv_source_index(o2 * s2 + off2, L2, g.mode[2]);
-                if (scatter) {
-                  if (i2 >= 0) l[i2] += c[o2];
-                } else {
-                  c[o2] = i2 >= 0 ? l[i2] : Scalar(0);
-                }
-              };
-              for (int o2 = 0; o2 < lo; ++o2) edge(o2);
-              if (s2 == 1) {
-                for (int o2 = lo; o2 < hi; ++o2) {
-                  if (scatter)
-                    l[o2 + off2] += c[o2];
-                  else
-                    c[o2] = l[o2 + off2];
-                }
-              } else {
-                for (int o2 = lo; o2 < hi; ++o2) {
-                  if (scatter)
-                    l[o2 * s2 + off2] += c[o2];
-                  else
-                    c[o2] = l[o2 * s2 + off2];
-                }
-              }
-              for (int o2 = hi; o2 < S2; ++o2) edge(o2);
+              im2col_row<scatter>(c, lb + (std::ptrdiff_t{i0} * L1 + i1) * L2, S2, lo, hi, s2, off2, L2, g.mode[2]);
             }
           }
         }
