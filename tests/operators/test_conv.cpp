@@ -733,6 +733,51 @@ TEST(ConvTranspose, BlasPathMatchesPortableKernels) {
   check(conv_transpose_params(3, {3}, {2}, {1}, {1}, {1, 2, 1}), {3, 3, 2});
 }
 
+// Float (what training runs): sgemm against the portable kernels, to float rounding.
+template <class L, class Params>
+void check_float_blas_matches_portable(Params const& params, Idx const& spatial) {
+  using FloatLayer = kono::Layer<GradSpace, float>;
+  using FView = Kokkos::View<float*, Kokkos::LayoutRight, GradSpace>;
+  using FTensor = kono::Tensor<GradSpace, float>;
+  L blas(params), portable(params);
+  portable.use_portable_kernels(true);
+  SCOPED_TRACE(describe(blas.config(), spatial));
+  std::size_t const np = blas.num_parameters();
+  FView p("p", np), g1("g1", np), g2("g2", np);
+  blas.bind_parameters(FloatLayer::param_view(p.data(), np), FloatLayer::param_view(g1.data(), np));
+  portable.bind_parameters(FloatLayer::param_view(p.data(), np), FloatLayer::param_view(g2.data(), np));
+  blas.initialize_parameters(5);
+  Shape const xs = make_shape(2, params.in_channels, spatial), ys = blas.output_shape(xs);
+  auto to_float = [](GradTensor const& t) {
+    auto h = t.to_host();
+    kono::Tensor<Kokkos::HostSpace, float> f("f", t.shape());
+    for (index_t i = 0; i < t.size(); ++i) f.data()(i) = static_cast<float>(h.data()(i));
+    return f.clone_to<GradSpace>("t");
+  };
+  FTensor const x = to_float(random_tensor(xs, 11)), dy = to_float(random_tensor(ys, 12));
+  FTensor y1("y1", ys), y2("y2", ys), dx1("dx1", xs), dx2("dx2", xs);
+  auto const c1 = blas.forward(Exec{}, x, y1);
+  auto const c2 = portable.forward(Exec{}, x, y2);
+  blas.backward(Exec{}, *c1, dy, &dx1, kono::GradientMode::overwrite);
+  portable.backward(Exec{}, *c2, dy, &dx2, kono::GradientMode::overwrite);
+  auto expect_close = [](auto const& a, auto const& b, char const* what) {
+    auto const ha = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, a);
+    auto const hb = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, b);
+    for (std::size_t i = 0; i < ha.extent(0); ++i)
+      ASSERT_NEAR(ha(i), hb(i), 2e-5 * (1 + std::abs(hb(i)))) << what << " entry " << i;
+  };
+  expect_close(y1.data(), y2.data(), "forward");
+  expect_close(dx1.data(), dx2.data(), "dx");
+  expect_close(g1, g2, "parameter gradients");
+}
+
+TEST(Conv, FloatBlasPathMatchesPortableKernels) {
+  check_float_blas_matches_portable<kono::Conv<GradSpace, float>>(conv_params(2, {3}, {1}, {1}, {R, P}), {9, 6});
+  check_float_blas_matches_portable<kono::Conv<GradSpace, float>>(conv_params(2, {3}, {2}, {1}, {Z}), {9, 6});
+  check_float_blas_matches_portable<kono::ConvTranspose<GradSpace, float>>(conv_transpose_params(2, {4}, {2}, {1}),
+                                                                          {5, 4});
+}
+
 // The column buffer grows to the largest shape and is then reused: no allocation per call.
 int g_conv_allocations = 0;
 void count_conv_allocation(Kokkos::Profiling::SpaceHandle, char const*, void const*, std::uint64_t) {
