@@ -316,6 +316,7 @@ auto Conv<MemorySpace, Scalar>::forward_impl(execution_space const& space, tenso
                                                        g.kernel[2]);
   Impl::ConvVector<Scalar const, MemorySpace> const bias(p.bias ? params + weight_size() : nullptr,
                                                          p.bias ? p.out_channels : 0);
+  // Host: im2col + GEMM (conv_blas.hpp), ~30x the direct kernels; those stay the device path.
   bool use_blas = false;
   if constexpr (host_accessible<MemorySpace>) use_blas = !m_portable;
   if (use_blas) {

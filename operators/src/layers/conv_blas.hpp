@@ -20,7 +20,8 @@ std::size_t conv_blas_workspace_size(ConvGeometry const& g, int large_channels);
 template <class Scalar, class MemorySpace>
 Scalar* conv_blas_columns(Kokkos::View<Scalar*, MemorySpace>& columns, std::size_t n) {
   if (columns.extent(0) < n)
-    columns = Kokkos::View<Scalar*, MemorySpace>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kono::conv::columns"), n);
+    columns =
+        Kokkos::View<Scalar*, MemorySpace>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kono::conv::columns"), n);
   return columns.data();
 }
 
