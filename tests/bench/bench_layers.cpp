@@ -1,5 +1,7 @@
-// Forward+backward throughput of the pointwise (1x1) layer and the 3x3 convolution against the
-// machine's GEMM rate measured in the same process (issue: pointwise >= 50% of GEMM).
+// Forward+backward throughput of the pointwise (1x1) layer, the 3x3 convolution and the 4x4
+// stride-2 transposed convolution (host BLAS and portable paths) against the machine's GEMM rate
+// measured in the same process (issue: pointwise >= 50% of GEMM). Rates use the main thread's CPU
+// time: with a threaded BLAS compare the wall Time column, or set OPENBLAS_NUM_THREADS=1.
 //   bench_layers --benchmark_out=layers.json
 // FLOPs counted: forward 2*N*P*Cin*Cout*K, backward twice that (input and weight gradients).
 #include <benchmark/benchmark.h>
@@ -53,7 +55,7 @@ void BM_PointwisePortable(benchmark::State& state) {
   run_layer(state, layer, kono::Shape{4, c, n, n}, 2.0 * 4 * n * n * double(c) * c);
 }
 
-void BM_Conv3x3(benchmark::State& state) {
+void conv3x3(benchmark::State& state, bool portable) {
   int const c = int(state.range(0)), n = int(state.range(1));
   kono::ConvParams p;
   p.dim = 2;
@@ -61,14 +63,38 @@ void BM_Conv3x3(benchmark::State& state) {
   p.out_channels = c;
   p.kernel = {3, 3};
   kono::Conv<Space, float> layer(p);
+  layer.use_portable_kernels(portable);
   run_layer(state, layer, kono::Shape{4, c, n, n}, 2.0 * 4 * n * n * double(c) * c * 9);
 }
+// Host BLAS path (im2col + GEMM) and the portable Kokkos kernels.
+void BM_Conv3x3(benchmark::State& state) { conv3x3(state, false); }
+void BM_Conv3x3Portable(benchmark::State& state) { conv3x3(state, true); }
+
+// MgNO's prolongation: kernel 4, stride 2, padding 1 doubles n; FLOPs counted on the input grid.
+void conv_transpose4x4(benchmark::State& state, bool portable) {
+  int const c = int(state.range(0)), n = int(state.range(1));
+  kono::ConvTransposeParams p;
+  p.dim = 2;
+  p.in_channels = c;
+  p.out_channels = c;
+  p.kernel = {4, 4};
+  p.stride = {2, 2};
+  p.padding = {1, 1};
+  kono::ConvTranspose<Space, float> layer(p);
+  layer.use_portable_kernels(portable);
+  run_layer(state, layer, kono::Shape{4, c, n, n}, 2.0 * 4 * n * n * double(c) * c * 16);
+}
+void BM_ConvTranspose4x4(benchmark::State& state) { conv_transpose4x4(state, false); }
+void BM_ConvTranspose4x4Portable(benchmark::State& state) { conv_transpose4x4(state, true); }
 }  // namespace
 
 BENCHMARK(BM_Sgemm)->Args({64, 128})->Args({32, 128})->Args({64, 16})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PointwiseBlas)->Args({64, 128})->Args({64, 16})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PointwisePortable)->Args({64, 128})->Args({64, 16})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Conv3x3)->Args({32, 128})->Args({32, 16})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Conv3x3Portable)->Args({32, 128})->Args({32, 16})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ConvTranspose4x4)->Args({32, 64})->Args({32, 8})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ConvTranspose4x4Portable)->Args({32, 64})->Args({32, 8})->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {
   kono::Runtime runtime(argc, argv);

@@ -637,3 +637,178 @@ TEST(Conv, RejectsInvalidParameters) {
 }
 
 }  // namespace
+
+// ---- host BLAS path (im2col + GEMM) against the portable Kokkos kernels --------------------------
+
+namespace {
+void set_view(Kokkos::View<double*, Kokkos::LayoutRight, GradSpace> const& v, std::vector<double> const& values) {
+  auto h = Kokkos::create_mirror_view(v);
+  for (std::size_t i = 0; i < values.size(); ++i) h(i) = values[i];
+  Kokkos::deep_copy(v, h);
+}
+
+std::vector<double> view_values(Kokkos::View<double*, Kokkos::LayoutRight, GradSpace> const& v) {
+  auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, v);
+  return std::vector<double>(h.data(), h.data() + h.extent(0));
+}
+
+// Forward, then backward in every gradient mode (parameter gradients start from the same random
+// values, dx from garbage) and without dx: the BLAS layer must agree with the portable one.
+template <class L, class Params>
+void check_blas_matches_portable(Params const& params, Idx const& spatial, std::uint64_t seed) {
+  L blas(params), portable(params);
+  portable.use_portable_kernels(true);
+  std::string const what = describe(blas.config(), spatial);
+  SCOPED_TRACE(what);
+  auto const b1 = bind_for_test(blas, seed);
+  auto const b2 = bind_for_test(portable, seed);
+  Shape const xs = make_shape(3, params.in_channels, spatial);
+  Shape const ys = blas.output_shape(xs);
+  GradTensor const x = random_tensor(xs, seed + 1);
+  GradTensor const dy = random_tensor(ys, seed + 2);
+  GradTensor y1("y1", ys), y2("y2", ys);
+  auto const c1 = blas.forward(Exec{}, x, y1);
+  auto const c2 = portable.forward(Exec{}, x, y2);
+  expect_matches(host_values(y1), host_values(y2), what + " forward");
+  std::vector<double> const g0 = host_values(random_tensor(Shape{index_t(blas.num_parameters())}, seed + 3));
+  for (auto mode : {kono::GradientMode::ignore, kono::GradientMode::overwrite, kono::GradientMode::accumulate}) {
+    std::string const m = what + " mode " + std::to_string(static_cast<int>(mode));
+    set_view(b1.grads, g0);
+    set_view(b2.grads, g0);
+    GradTensor dx1("dx1", xs), dx2("dx2", xs);
+    dx1.fill(7.0);
+    dx2.fill(-3.0);
+    blas.backward(Exec{}, *c1, dy, &dx1, mode);
+    portable.backward(Exec{}, *c2, dy, &dx2, mode);
+    expect_matches(host_values(dx1), host_values(dx2), m + " dx");
+    expect_matches(view_values(b1.grads), view_values(b2.grads), m + " parameter gradients");
+    if (mode == kono::GradientMode::ignore) expect_matches(view_values(b1.grads), g0, m + " untouched gradients");
+  }
+  set_view(b1.grads, g0);
+  set_view(b2.grads, g0);
+  blas.backward(Exec{}, *c1, dy, nullptr, kono::GradientMode::overwrite);
+  portable.backward(Exec{}, *c2, dy, nullptr, kono::GradientMode::overwrite);
+  expect_matches(view_values(b1.grads), view_values(b2.grads), what + " gradients without dx");
+}
+
+TEST(Conv, BlasPathMatchesPortableKernels) {
+  std::uint64_t seed = 900;
+  auto check = [&](ConvParams const& p, Idx const& spatial) {
+    check_blas_matches_portable<Conv>(p, spatial, seed += 10);
+  };
+  for (int s : {1, 2})
+    for (int d : {1, 2})
+      for (PaddingMode m : {Z, P, R}) {
+        check(conv_params(1, {3}, {s}, {d}, {m}), {7});
+        check(conv_params(1, {2}, {s}, {d}, {m}, {2}, false), {9});
+        check(conv_params(2, {3}, {s}, {d}, {m}), {9, 5});
+        check(conv_params(3, {3}, {s, 1, s}, {1, d, 1}, {m}), {5, 4, 3});
+      }
+  check(conv_params(1, {3}, {1}, {1}, {P}, {7}), {7});                      // periodic pad = extent
+  check(conv_params(1, {3}, {2}, {1}, {R}, {6}), {7});                      // reflect pad = extent - 1
+  check(conv_params(1, {5}, {3}, {2}, {P}, {4}), {4});                      // wrap on both sides of every point
+  check(conv_params(1, {3}, {1}, {1}, {P}, {1}), {1});                      // extent 1
+  check(conv_params(2, {3}, {1}, {1}, {Z}, {0}), {6, 5});                   // "valid"
+  check(conv_params(2, {1}, {1}, {1}, {Z}), {5, 4});                        // pointwise: no im2col
+  check(conv_params(2, {1}, {2}, {1}, {P}, {}, false), {5, 4});             // 1x1, strided
+  check(conv_params(2, {3, 2}, {2, 1}, {1, 2}, {P, R}, {1, 2}), {9, 5});    // mixed per-axis modes
+  check(conv_params(2, {5, 3}, {1, 3}, {1}, {R, P}), {11, 7});              // stride 3
+  check(conv_params(3, {2, 3, 3}, {1}, {2, 1, 1}, {Z, R, P}, {1}), {5, 4, 3});
+  check(conv_params(3, {3, 2, 1}, {1, 2, 1}, {1, 1, 2}, {P, Z, R}, {2, 1, 0}, false), {5, 4, 3});
+}
+
+TEST(ConvTranspose, BlasPathMatchesPortableKernels) {
+  std::uint64_t seed = 1900;
+  auto check = [&](ConvTransposeParams const& p, Idx const& spatial) {
+    check_blas_matches_portable<ConvT>(p, spatial, seed += 10);
+  };
+  check(conv_transpose_params(1, {4}, {2}, {1}), {7});
+  check(conv_transpose_params(1, {3}, {1}, {1}, {}, {2}), {7});
+  check(conv_transpose_params(1, {5}, {1}, {3}, {}, {}, false), {6});       // crops more than it adds
+  check(conv_transpose_params(2, {3}, {2}, {1}, {1}), {5, 4});
+  check(conv_transpose_params(2, {4, 2}, {2, 1}, {1, 0}, {}, {1, 2}, false), {5, 4});
+  check(conv_transpose_params(2, {3}, {3}, {0}, {2}), {3, 4});              // output_padding: untouched points
+  check(conv_transpose_params(2, {1}, {1}, {0}), {4, 3});                   // pointwise
+  check(conv_transpose_params(3, {2, 3, 2}, {2, 1, 1}, {0, 1, 0}, {1, 0, 0}), {3, 4, 3});
+  check(conv_transpose_params(3, {3}, {2}, {1}, {1}, {1, 2, 1}), {3, 3, 2});
+}
+
+// Float (what training runs): sgemm against the portable kernels, to float rounding.
+template <class L, class Params>
+void check_float_blas_matches_portable(Params const& params, Idx const& spatial) {
+  using FloatLayer = kono::Layer<GradSpace, float>;
+  using FView = Kokkos::View<float*, Kokkos::LayoutRight, GradSpace>;
+  using FTensor = kono::Tensor<GradSpace, float>;
+  L blas(params), portable(params);
+  portable.use_portable_kernels(true);
+  SCOPED_TRACE(describe(blas.config(), spatial));
+  std::size_t const np = blas.num_parameters();
+  FView p("p", np), g1("g1", np), g2("g2", np);
+  blas.bind_parameters(FloatLayer::param_view(p.data(), np), FloatLayer::param_view(g1.data(), np));
+  portable.bind_parameters(FloatLayer::param_view(p.data(), np), FloatLayer::param_view(g2.data(), np));
+  blas.initialize_parameters(5);
+  Shape const xs = make_shape(2, params.in_channels, spatial), ys = blas.output_shape(xs);
+  auto to_float = [](GradTensor const& t) {
+    auto h = t.to_host();
+    kono::Tensor<Kokkos::HostSpace, float> f("f", t.shape());
+    for (index_t i = 0; i < t.size(); ++i) f.data()(i) = static_cast<float>(h.data()(i));
+    return f.clone_to<GradSpace>("t");
+  };
+  FTensor const x = to_float(random_tensor(xs, 11)), dy = to_float(random_tensor(ys, 12));
+  FTensor y1("y1", ys), y2("y2", ys), dx1("dx1", xs), dx2("dx2", xs);
+  auto const c1 = blas.forward(Exec{}, x, y1);
+  auto const c2 = portable.forward(Exec{}, x, y2);
+  blas.backward(Exec{}, *c1, dy, &dx1, kono::GradientMode::overwrite);
+  portable.backward(Exec{}, *c2, dy, &dx2, kono::GradientMode::overwrite);
+  auto expect_close = [](auto const& a, auto const& b, char const* what) {
+    auto const ha = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, a);
+    auto const hb = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, b);
+    for (std::size_t i = 0; i < ha.extent(0); ++i)
+      ASSERT_NEAR(ha(i), hb(i), 2e-5 * (1 + std::abs(hb(i)))) << what << " entry " << i;
+  };
+  expect_close(y1.data(), y2.data(), "forward");
+  expect_close(dx1.data(), dx2.data(), "dx");
+  expect_close(g1, g2, "parameter gradients");
+}
+
+TEST(Conv, FloatBlasPathMatchesPortableKernels) {
+  check_float_blas_matches_portable<kono::Conv<GradSpace, float>>(conv_params(2, {3}, {1}, {1}, {R, P}), {9, 6});
+  check_float_blas_matches_portable<kono::Conv<GradSpace, float>>(conv_params(2, {3}, {2}, {1}, {Z}), {9, 6});
+  check_float_blas_matches_portable<kono::ConvTranspose<GradSpace, float>>(conv_transpose_params(2, {4}, {2}, {1}),
+                                                                          {5, 4});
+}
+
+// The column buffer grows to the largest shape and is then reused: no allocation per call.
+int g_conv_allocations = 0;
+void count_conv_allocation(Kokkos::Profiling::SpaceHandle, char const*, void const*, std::uint64_t) {
+  ++g_conv_allocations;
+}
+
+TEST(Conv, BlasPathReusesItsWorkspace) {
+  Conv conv(conv_params(2, {3}, {1}, {1}, {P}));
+  ConvT ct(conv_transpose_params(2, {4}, {2}, {1}));
+  auto const b1 = bind_for_test(conv);
+  auto const b2 = bind_for_test(ct);
+  GradTensor const big = random_tensor(Shape{2, 2, 8, 8}, 1), small = random_tensor(Shape{2, 2, 4, 4}, 2);
+  GradTensor yb("yb", conv.output_shape(big.shape())), ys("ys", conv.output_shape(small.shape()));
+  GradTensor dxb("dxb", big.shape()), dxs("dxs", small.shape());
+  GradTensor const tx = random_tensor(Shape{2, 2, 4, 4}, 3);
+  GradTensor ty("ty", ct.output_shape(tx.shape())), tdx("tdx", tx.shape());
+  auto step = [&] {
+    for (GradTensor const* x : {&big, &small}) {
+      GradTensor& y = x == &big ? yb : ys;
+      auto ctx = conv.forward(Exec{}, *x, y);
+      conv.backward(Exec{}, *ctx, y, x == &big ? &dxb : &dxs, kono::GradientMode::accumulate);
+    }
+    auto ctx = ct.forward(Exec{}, tx, ty);
+    ct.backward(Exec{}, *ctx, ty, &tdx, kono::GradientMode::overwrite);
+  };
+  step();
+  g_conv_allocations = 0;
+  Kokkos::Tools::Experimental::set_allocate_data_callback(count_conv_allocation);
+  step();
+  step();
+  Kokkos::Tools::Experimental::set_allocate_data_callback(nullptr);
+  EXPECT_EQ(g_conv_allocations, 0);
+}
+}  // namespace

@@ -7,6 +7,8 @@
 #include <kono/operators/impl/conv_kernels.hpp>
 #include <kono/operators/initialization.hpp>
 
+#include "conv_blas.hpp"
+
 namespace kono {
 
 // ---------------------------------------------------------------------------------------------
@@ -201,10 +203,20 @@ auto ConvTranspose<MemorySpace, Scalar>::forward_impl(execution_space const& spa
                                                        g.kernel[2]);
   Impl::ConvVector<Scalar const, MemorySpace> const bias(p.bias ? params + weight_size() : nullptr,
                                                          p.bias ? p.out_channels : 0);
-  // A gather over output points, so no two threads add into the same output value.
-  Impl::conv_gather_large<execution_space, Scalar, MemorySpace>(
-      space, g, w, Impl::conv_view5<Scalar const, MemorySpace>(x.data().data(), x.shape(), p.dim),
-      Impl::conv_view5<Scalar, MemorySpace>(y.data().data(), y.shape(), p.dim), bias);
+  // Host: im2col + GEMM (conv_blas.hpp), ~30x the direct kernels; those stay the device path.
+  bool use_blas = false;
+  if constexpr (host_accessible<MemorySpace>) use_blas = !m_portable;
+  if (use_blas) {
+    space.fence();
+    Scalar* columns = Impl::conv_blas_columns(m_columns, Impl::conv_blas_workspace_size(g, p.out_channels));
+    Impl::conv_blas_gather_large(g, x.extent(0), p.in_channels, p.out_channels, params, x.data().data(),
+                                 y.data().data(), bias.data(), columns);
+  } else {
+    // A gather over output points, so no two threads add into the same output value.
+    Impl::conv_gather_large<execution_space, Scalar, MemorySpace>(
+        space, g, w, Impl::conv_view5<Scalar const, MemorySpace>(x.data().data(), x.shape(), p.dim),
+        Impl::conv_view5<Scalar, MemorySpace>(y.data().data(), y.shape(), p.dim), bias);
+  }
   auto ctx = std::make_unique<ConvTransposeContext<MemorySpace, Scalar>>();
   ctx->x = x;
   return ctx;
@@ -226,6 +238,24 @@ void ConvTranspose<MemorySpace, Scalar>::backward_impl(execution_space const& sp
                                                               << dx->shape().to_string() << ", expected "
                                                               << in.to_string());
   Impl::ConvGeometry const g = conv_transpose_geometry(p, in, dy.shape());
+  bool use_blas = false;
+  if constexpr (host_accessible<MemorySpace>) use_blas = !m_portable;
+  if (use_blas) {
+    space.fence();
+    Scalar* columns = Impl::conv_blas_columns(m_columns, Impl::conv_blas_workspace_size(g, p.out_channels));
+    if (dx != nullptr)
+      Impl::conv_blas_gather_small(g, in[0], p.in_channels, p.out_channels, this->m_params.data(), dy.data().data(),
+                                   dx->data().data(), static_cast<Scalar const*>(nullptr), columns);
+    if (mode == GradientMode::ignore) return;
+    bool const accumulate = mode == GradientMode::accumulate;
+    Scalar* grads = this->m_grads.data();
+    Impl::conv_blas_weight_gradient(g, in[0], p.in_channels, p.out_channels, c->x.data().data(), dy.data().data(),
+                                    grads, accumulate, columns);
+    if (p.bias)
+      Impl::conv_blas_bias_gradient(in[0], p.out_channels, std::ptrdiff_t{g.large[0]} * g.large[1] * g.large[2],
+                                    dy.data().data(), grads + weight_size(), accumulate);
+    return;
+  }
   auto const dyv = Impl::conv_view5<Scalar const, MemorySpace>(dy.data().data(), dy.shape(), p.dim);
   if (dx != nullptr) {
     // The input gradient of a transposed convolution is a plain zero-padded convolution.

@@ -64,6 +64,9 @@ class ConvTranspose final : public Layer<MemorySpace, Scalar> {
   std::vector<ParameterSlice> parameter_slices() const override;
   /// PyTorch's default: U(+-1/sqrt(out*prod(k))) for weight (seed) and bias (child_seed(seed, 1)).
   void initialize_parameters(std::uint64_t seed) const override;
+  /// Use the portable Kokkos kernels even where host BLAS (im2col + GEMM) is available (tests and
+  /// benchmarks compare the two paths; on a device build the Kokkos kernels are the only path).
+  void use_portable_kernels(bool on) noexcept { m_portable = on; }
 
  protected:
   std::unique_ptr<Context> forward_impl(execution_space const& space, tensor_type const& x,
@@ -76,6 +79,10 @@ class ConvTranspose final : public Layer<MemorySpace, Scalar> {
  private:
   std::size_t weight_size() const;
   ConvTransposeParams m_options;
+  bool m_portable = false;
+  /// im2col buffer of the BLAS path, grown to the largest shape seen and then reused, so that
+  /// steady-state steps allocate nothing even when one layer runs at several grid sizes.
+  mutable Kokkos::View<Scalar*, MemorySpace> m_columns;
 };
 
 extern template class ConvTranspose<DefaultMemorySpace, float>;
