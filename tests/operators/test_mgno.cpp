@@ -117,17 +117,24 @@ std::size_t layer_parameters(std::size_t f, std::size_t c, std::size_t L, std::s
 
 TEST(Mgno, DefaultParameterCountFollowsTheFormulaAndFitsTheFnoBudget) {
   auto model = kono::create_model<Space, float>("mgno", LayerConfig::object(), 1);
-  // Defaults: 1 -> 1 channel, hidden 16, 4 layers, 4 levels, 1 pre- and 1 post-smoothing step
-  // per level, 3x3 projection.
-  std::size_t const expected = layer_parameters(1, 16, 4, 1, 1) + 3 * layer_parameters(16, 16, 4, 1, 1) + (9 * 16 + 1);
+  // Defaults: 1 -> 1 channel plus 2 grid coordinates (positional embedding, no parameters) into
+  // the first layer, hidden 13, 6 layers, 4 levels, 1 pre- and 1 post-smoothing step per level,
+  // 3x3 projection.
+  std::size_t const expected = layer_parameters(3, 13, 4, 1, 1) + 5 * layer_parameters(13, 13, 4, 1, 1) + (9 * 13 + 1);
   EXPECT_EQ(model.num_parameters(), expected);
-  EXPECT_EQ(expected, 176172u);
+  EXPECT_EQ(expected, 187704u);
   EXPECT_LE(model.num_parameters(), 191881u);  // the FNO Darcy tutorial configuration
   auto other = kono::create_model<Space, float>(
       "mgno",
-      {{"hidden_channels", 5}, {"layers", 2}, {"levels", 3}, {"iterations", 2}, {"post_iterations", 0}, {"in_channels", 2}},
+      {{"hidden_channels", 5}, {"layers", 2}, {"levels", 3}, {"iterations", 2}, {"post_iterations", 0}, {"in_channels", 2},
+       {"positional_embedding", false}},
       1);
   EXPECT_EQ(other.num_parameters(), layer_parameters(2, 5, 3, 2, 0) + layer_parameters(5, 5, 3, 2, 0) + (9 * 5 + 1));
+  // With the embedding the first layer sees in_channels + dim channels.
+  auto embedded = kono::create_model<Space, float>(
+      "mgno", {{"hidden_channels", 5}, {"layers", 2}, {"levels", 3}, {"iterations", 2}, {"post_iterations", 0}, {"in_channels", 2}},
+      1);
+  EXPECT_EQ(embedded.num_parameters(), layer_parameters(4, 5, 3, 2, 0) + layer_parameters(5, 5, 3, 2, 0) + (9 * 5 + 1));
 }
 
 TEST(Mgno, OptionsAreCheckedWithClearErrors) {

@@ -54,10 +54,15 @@ LayerConfig mgno_architecture(LayerConfig const& o) {
   for (auto const& v : padding) modes.push_back(to_string(padding_mode_from_string(v.get<std::string>(), "--model.padding")));
 
   LayerConfig net = LayerConfig::array();
+  // Grid coordinates as extra input channels (as FNO does): tells the V-cycles where the domain's
+  // edges are when the data's boundary nodes are not where the padding puts them.
+  bool const embed = config_get<bool>(o, "positional_embedding", "model.positional_embedding");
+  if (embed) net.push_back({{"type", "grid_embedding"}, {"in_channels", in}, {"dim", dim}});
+  int const first_in = embed ? in + dim : in;
   for (int l = 0; l < layers; ++l)
     net.push_back({{"type", "mgno_layer"},
                    {"dim", dim},
-                   {"in_channels", l == 0 ? in : hidden},
+                   {"in_channels", l == 0 ? first_in : hidden},
                    {"out_channels", hidden},
                    {"levels", levels},
                    {"iterations", iterations},
@@ -83,16 +88,17 @@ void register_mgno_model() {
       {{"in_channels", 1, "input channels (set from the data by kono train)"},
        {"out_channels", 1, "output channels (set from the data by kono train)"},
        {"dim", 2, "spatial dimension 1-3 (set from the data by kono train)"},
-       {"hidden_channels", 16, "channels of the iterate u in every layer"},
-       {"layers", 4, "number of MgNO layers u = act(W_mg u + b u)"},
+       {"hidden_channels", 13, "channels of the iterate u in every layer"},
+       {"layers", 6, "number of MgNO layers u = act(W_mg u + b u)"},
        {"levels", 4, "multigrid levels per V-cycle (grid n, ceil(n/2), ...)"},
        {"iterations", 1, "pre-smoothing steps u += S(f - A u) per level: one value or one per level (1,1,1,1)"},
        {"post_iterations", 1, "post-smoothing steps per level after prolongation (coarsest: none)"},
        {"padding", "zero", "boundary condition via the convolution padding: zero (Dirichlet), periodic or reflect "
                            "(Neumann); one value or one per axis"},
-       {"restrict_residual", true, "restrict the residual f - A u (the paper) instead of f"},
+       {"restrict_residual", false, "restrict the residual f - A u (the paper's formula) instead of f (the reference code's default)"},
        {"equalized_lr", true,
         "store V-cycle weights in units of their init scale (same function; stable with Adam at lr 1e-2)"},
+       {"positional_embedding", true, "append grid coordinates on [0, 1] to the input (as FNO does)"},
        {"projection_kernel", 3, "kernel of the final hidden -> out convolution (3, or 1 for a pointwise one)"},
        {"activation", "gelu", "gelu, relu, tanh, silu, or none"}},
       "multigrid neural operator (MgNO, He-Liu-Xu 2024: learned V-cycles, boundary conditions via padding)");
