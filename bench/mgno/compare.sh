@@ -13,6 +13,8 @@
 #   EPOCHS     epoch budget (default 15)
 #   OUT        directory for model files, curves, logs and metrics (default: a fresh temp dir)
 #   FNO_ARGS, MGNO_ARGS   extra options for each kono train
+#   EVAL_DATA  file whose /test/x, /test/y the final kono eval reads (default: the data file; e.g.
+#              the test file given to training with --data.test_file)
 #   MODELS     models to train (default "fno mgno")
 #   PARALLEL   1: train the models at the same time, so both see the same load on a shared
 #              machine (the s/epoch column then includes that contention); 0 (default): one
@@ -63,7 +65,7 @@ print(f"| {sys.argv[4]} | {int(sys.argv[5]):,} | {l2:.4f} | {h1:.4f} | {per_epoc
 '
 rows=()
 for m in $models; do
-  "$kono" eval --model="$out/$m.h5" --data.file="$data" --json="$out/$m.eval.json" > "$out/$m.eval.log" 2>&1
+  "$kono" eval --model="$out/$m.h5" --data.file="${EVAL_DATA:-$data}" --json="$out/$m.eval.json" > "$out/$m.eval.log" 2>&1
   params=$(sed -n 's/.* with \([0-9]*\) parameters.*/\1/p' "$out/$m.train.log" | head -n 1)
   # s/epoch: mean of the learning curve's per-epoch seconds (training plus the test evaluation).
   rows+=("$(python3 -c "$summary" "$out/$m.eval.json" "$out/${m}_curve.json" "$(cat "$out/$m.wall")" "$m" "$params")")
