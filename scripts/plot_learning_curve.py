@@ -88,7 +88,7 @@ def main(argv=None):
     ax.legend()
     last = {name: columns[name][-1] for name in losses}
     summary = ", ".join("%s %.3g" % (k, v) for k, v in last.items())
-    ax.set_title((args.title + "\n" if args.title else "") + "after %d epochs: %s" % (int(epochs[-1]), summary),
+    ax.set_title((args.title + "\n" if args.title else "") + "after %d epochs: %s" % (len(epochs), summary),
                  fontsize=9)
     if has_lr:
         lr = [(e, v) for e, v in zip(epochs, columns["lr"]) if v > 0]
