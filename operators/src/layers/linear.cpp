@@ -17,6 +17,20 @@ inline void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, do
   cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
+// Sum of p contiguous values in double with 8 independent partial sums: one running sum is a
+// chain of dependent adds (4 cycles each), which made the bias gradient of a 64^2 FNO batch
+// cost more than its GEMMs; 8 chains let the adds overlap and vectorise.
+template <class S>
+double row_sum(S const* v, index_t p) {
+  double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  index_t q = 0;
+  for (; q + 8 <= p; q += 8)
+    for (int k = 0; k < 8; ++k) a[k] += double(v[q + k]);
+  double total = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+  for (; q < p; ++q) total += double(v[q]);
+  return total;
+}
+
 template <class MemorySpace, class Scalar>
 struct LinearContext : Layer<MemorySpace, Scalar>::Context {
   Tensor<MemorySpace, Scalar> x;
@@ -189,8 +203,7 @@ void Linear<MemorySpace, Scalar>::backward_impl(execution_space const& space, Co
       if (has_bias) {
         for (int o = 0; o < cout; ++o) {
           double acc = 0;  // summed in double: N*P terms
-          for (index_t s = 0; s < n; ++s)
-            for (index_t q = 0; q < p; ++q) acc += dyv((s * cout + o) * p + q);
+          for (index_t s = 0; s < n; ++s) acc += row_sum(dyv.data() + (s * cout + o) * p, p);
           gb[o] = Scalar(acc) + (mode == GradientMode::accumulate ? gb[o] : Scalar(0));
         }
       }
