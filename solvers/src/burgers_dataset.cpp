@@ -12,7 +12,7 @@
 #include <kono/core/tensor.hpp>
 #include <kono/datasets/hdf5_writer.hpp>
 #include <kono/datasets/sample_shard.hpp>
-#include "dataset_provenance.hpp"
+#include "dataset_common.hpp"
 #include <kono/solvers/burgers_dataset.hpp>
 #include <kono/solvers/petsc_runtime.hpp>
 #include <kono/solvers/random_fields.hpp>
@@ -38,18 +38,11 @@ BurgersSolverOptions solver_options(BurgersDatasetOptions const& o) {
   return s;
 }
 
-
-
 }  // namespace
 
 void BurgersDatasetOptions::validate() const {
   char const* fq = "kono::generate_burgers_dataset";
-  KONO_USER_REQUIRE(!out.empty(), invalid_argument, fq << ": option out (the output file) is empty");
-  KONO_USER_REQUIRE(samples >= 1, invalid_argument, fq << ": samples = " << samples << ", expected at least 1");
-  KONO_USER_REQUIRE(dtype == Hdf5ElementType::float32 || dtype == Hdf5ElementType::float64, invalid_argument,
-                    fq << ": dtype " << to_string(dtype) << ", expected float32 or float64");
-  KONO_USER_REQUIRE(group.find("//") == std::string::npos && group.find_first_of(" \t\n.") == std::string::npos,
-                    invalid_argument, fq << ": group \"" << group << "\" is not a plain HDF5 group path");
+  detail::validate_dataset_output(fq, out, samples, dtype, group);
   try {
     solver_options(*this).validate();
   } catch (Error const& e) {
@@ -59,9 +52,7 @@ void BurgersDatasetOptions::validate() const {
 
 BurgersDatasetReport generate_burgers_dataset(BurgersDatasetOptions const& options, MPI_Comm comm) {
   options.validate();
-  if (!PetscInitializeCalled && Runtime::exists()) ensure_petsc_initialized(Runtime::current());
-  KONO_USER_REQUIRE(PetscInitializeCalled && !PetscFinalizeCalled, wrong_state,
-                    "kono::generate_burgers_dataset: PETSc is not initialised; call kono::ensure_petsc_initialized");
+  detail::require_petsc("kono::generate_burgers_dataset");
   auto const t0 = std::chrono::steady_clock::now();
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);

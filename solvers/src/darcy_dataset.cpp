@@ -12,7 +12,7 @@
 #include <kono/core/tensor.hpp>
 #include <kono/datasets/hdf5_writer.hpp>
 #include <kono/datasets/sample_shard.hpp>
-#include "dataset_provenance.hpp"
+#include "dataset_common.hpp"
 #include <kono/solvers/darcy_dataset.hpp>
 #include <kono/solvers/petsc_runtime.hpp>
 
@@ -56,14 +56,12 @@ DarcySolverOptions solver_options(DarcyDatasetOptions const& o) {
   return s;
 }
 
-
 void make_coefficient(DarcyDatasetOptions const& o, std::vector<double> const& field, std::vector<double>& a) {
   if (o.coefficient == DarcyCoefficient::threshold)
     threshold_coefficient(field, a, o.high, o.low);
   else
     lognormal_coefficient(field, a, o.lognormal_scale);
 }
-
 
 // Rank 0's progress line, at most every `interval` seconds.
 class Progress {
@@ -97,16 +95,11 @@ class Progress {
 
 void DarcyDatasetOptions::validate() const {
   char const* fq = "kono::generate_darcy_dataset";
-  KONO_USER_REQUIRE(!out.empty(), invalid_argument, fq << ": option out (the output file) is empty");
-  KONO_USER_REQUIRE(samples >= 1, invalid_argument, fq << ": samples = " << samples << ", expected at least 1");
+  detail::validate_dataset_output(fq, out, samples, dtype, group);
   KONO_USER_REQUIRE(dim == 2 || dim == 3, invalid_argument, fq << ": dim = " << dim << ", expected 2 or 3");
   KONO_USER_REQUIRE(resolution >= darcy_min_resolution, invalid_argument,
                     fq << ": resolution = " << resolution << " nodes per axis, expected at least "
                        << darcy_min_resolution);
-  KONO_USER_REQUIRE(dtype == Hdf5ElementType::float32 || dtype == Hdf5ElementType::float64, invalid_argument,
-                    fq << ": dtype " << to_string(dtype) << ", expected float32 or float64");
-  KONO_USER_REQUIRE(group.find("//") == std::string::npos && group.find_first_of(" \t\n.") == std::string::npos,
-                    invalid_argument, fq << ": group \"" << group << "\" is not a plain HDF5 group path");
   KONO_USER_REQUIRE(std::isfinite(forcing), invalid_argument, fq << ": forcing = " << forcing << " is not finite");
   if (coefficient == DarcyCoefficient::threshold) {
     KONO_USER_REQUIRE(std::isfinite(high) && high > 0 && std::isfinite(low) && low > 0, invalid_argument,
@@ -125,9 +118,7 @@ void DarcyDatasetOptions::validate() const {
 
 DarcyDatasetReport generate_darcy_dataset(DarcyDatasetOptions const& options, MPI_Comm comm) {
   options.validate();
-  if (!PetscInitializeCalled && Runtime::exists()) ensure_petsc_initialized(Runtime::current());
-  KONO_USER_REQUIRE(PetscInitializeCalled && !PetscFinalizeCalled, wrong_state,
-                    "kono::generate_darcy_dataset: PETSc is not initialised; call kono::ensure_petsc_initialized");
+  detail::require_petsc("kono::generate_darcy_dataset");
   auto const t0 = std::chrono::steady_clock::now();
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);

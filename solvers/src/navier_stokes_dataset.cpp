@@ -12,7 +12,7 @@
 #include <kono/core/tensor.hpp>
 #include <kono/datasets/hdf5_writer.hpp>
 #include <kono/datasets/sample_shard.hpp>
-#include "dataset_provenance.hpp"
+#include "dataset_common.hpp"
 #include <kono/solvers/navier_stokes_dataset.hpp>
 #include <kono/solvers/petsc_runtime.hpp>
 #include <kono/solvers/random_fields.hpp>
@@ -34,18 +34,11 @@ NavierStokesOptions solver_options(NavierStokesDatasetOptions const& o) {
   return s;
 }
 
-
-
 }  // namespace
 
 void NavierStokesDatasetOptions::validate() const {
   char const* fq = "kono::generate_navier_stokes_dataset";
-  KONO_USER_REQUIRE(!out.empty(), invalid_argument, fq << ": option out (the output file) is empty");
-  KONO_USER_REQUIRE(samples >= 1, invalid_argument, fq << ": samples = " << samples << ", expected at least 1");
-  KONO_USER_REQUIRE(dtype == Hdf5ElementType::float32 || dtype == Hdf5ElementType::float64, invalid_argument,
-                    fq << ": dtype " << to_string(dtype) << ", expected float32 or float64");
-  KONO_USER_REQUIRE(group.find("//") == std::string::npos && group.find_first_of(" \t\n.") == std::string::npos,
-                    invalid_argument, fq << ": group \"" << group << "\" is not a plain HDF5 group path");
+  detail::validate_dataset_output(fq, out, samples, dtype, group);
   try {
     solver_options(*this).validate();
     field_options(*this).validate();
@@ -56,10 +49,7 @@ void NavierStokesDatasetOptions::validate() const {
 
 NavierStokesDatasetReport generate_navier_stokes_dataset(NavierStokesDatasetOptions const& options, MPI_Comm comm) {
   options.validate();
-  if (!PetscInitializeCalled && Runtime::exists()) ensure_petsc_initialized(Runtime::current());
-  KONO_USER_REQUIRE(PetscInitializeCalled && !PetscFinalizeCalled, wrong_state,
-                    "kono::generate_navier_stokes_dataset: PETSc is not initialised; call "
-                    "kono::ensure_petsc_initialized");
+  detail::require_petsc("kono::generate_navier_stokes_dataset");
   auto const t0 = std::chrono::steady_clock::now();
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);

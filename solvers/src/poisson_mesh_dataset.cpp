@@ -12,7 +12,7 @@
 #include <kono/core/tensor.hpp>
 #include <kono/datasets/hdf5_writer.hpp>
 #include <kono/datasets/sample_shard.hpp>
-#include "dataset_provenance.hpp"
+#include "dataset_common.hpp"
 #include <kono/solvers/petsc_runtime.hpp>
 #include <kono/solvers/poisson_mesh_dataset.hpp>
 #include <kono/solvers/random_fields.hpp>
@@ -24,8 +24,6 @@ namespace {
 // Streams of sample_seed(seed, k, stream): 1 is random_holes().
 constexpr std::uint64_t coefficient_stream = 2;
 constexpr std::uint64_t source_stream = 3;
-
-
 
 // Offsets [N+1] from per-sample counts.
 std::vector<std::int64_t> offsets_of(std::vector<std::int64_t> const& counts) {
@@ -75,12 +73,7 @@ char const* to_string(MeshCoefficient c) noexcept {
 
 void PoissonMeshDatasetOptions::validate() const {
   char const* fq = "kono::generate_poisson_mesh_dataset";
-  KONO_USER_REQUIRE(!out.empty(), invalid_argument, fq << ": option out (the output file) is empty");
-  KONO_USER_REQUIRE(samples >= 1, invalid_argument, fq << ": samples = " << samples << ", expected at least 1");
-  KONO_USER_REQUIRE(group.find("//") == std::string::npos && group.find_first_of(" \t\n.") == std::string::npos,
-                    invalid_argument, fq << ": group \"" << group << "\" is not a plain HDF5 group path");
-  KONO_USER_REQUIRE(dtype == Hdf5ElementType::float32 || dtype == Hdf5ElementType::float64, invalid_argument,
-                    fq << ": dtype " << to_string(dtype) << ", expected float32 or float64");
+  detail::validate_dataset_output(fq, out, samples, dtype, group);
   if (mesh_file.empty()) {
     KONO_USER_REQUIRE(resolution >= box_mesh_min_resolution, invalid_argument,
                       fq << ": resolution = " << resolution << " nodes per side, expected at least "
@@ -113,9 +106,7 @@ void PoissonMeshDatasetOptions::validate() const {
 
 PoissonMeshDatasetReport generate_poisson_mesh_dataset(PoissonMeshDatasetOptions const& options, MPI_Comm comm) {
   options.validate();
-  if (!PetscInitializeCalled && Runtime::exists()) ensure_petsc_initialized(Runtime::current());
-  KONO_USER_REQUIRE(PetscInitializeCalled && !PetscFinalizeCalled, wrong_state,
-                    "kono::generate_poisson_mesh_dataset: PETSc is not initialised; call kono::ensure_petsc_initialized");
+  detail::require_petsc("kono::generate_poisson_mesh_dataset");
   auto const t0 = std::chrono::steady_clock::now();
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);

@@ -1,4 +1,4 @@
-#include "dataset_provenance.hpp"
+#include "dataset_common.hpp"
 
 #include <petscsys.h>
 
@@ -6,8 +6,27 @@
 #include <ctime>
 
 #include <kono/core/config.hpp>
+#include <kono/core/error.hpp>
+#include <kono/core/runtime.hpp>
+#include <kono/solvers/petsc_runtime.hpp>
 
 namespace kono::detail {
+
+void validate_dataset_output(char const* fq, std::string const& out, index_t samples, Hdf5ElementType dtype,
+                             std::string const& group) {
+  KONO_USER_REQUIRE(!out.empty(), invalid_argument, fq << ": option out (the output file) is empty");
+  KONO_USER_REQUIRE(samples >= 1, invalid_argument, fq << ": samples = " << samples << ", expected at least 1");
+  KONO_USER_REQUIRE(dtype == Hdf5ElementType::float32 || dtype == Hdf5ElementType::float64, invalid_argument,
+                    fq << ": dtype " << to_string(dtype) << ", expected float32 or float64");
+  KONO_USER_REQUIRE(group.find("//") == std::string::npos && group.find_first_of(" \t\n.") == std::string::npos,
+                    invalid_argument, fq << ": group \"" << group << "\" is not a plain HDF5 group path");
+}
+
+void require_petsc(char const* fq) {
+  if (!PetscInitializeCalled && Runtime::exists()) ensure_petsc_initialized(Runtime::current());
+  KONO_USER_REQUIRE(PetscInitializeCalled && !PetscFinalizeCalled, wrong_state,
+                    fq << ": PETSc is not initialised; call kono::ensure_petsc_initialized");
+}
 
 std::string dataset_group_path(std::string const& group) {
   std::string g = group;
