@@ -4,6 +4,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "ksp_settings.hpp"
 #include <kono/core/error.hpp>
 #include <kono/solvers/darcy.hpp>
 #include <kono/solvers/petsc_runtime.hpp>
@@ -119,36 +120,11 @@ index_t DarcySolver::owned_size() const noexcept {
   return (m.end[0] - m.begin[0]) * (m.end[1] - m.begin[1]) * (m.end[2] - m.begin[2]);
 }
 
-std::string DarcySolver::ksp_type() const {
-  KSPType t = nullptr;
-  KONO_PETSC_CHECK(KSPGetType(m_impl->ksp, &t));
-  return t ? t : "";
-}
-std::string DarcySolver::pc_type() const {
-  PC pc = nullptr;
-  PCType t = nullptr;
-  KONO_PETSC_CHECK(KSPGetPC(m_impl->ksp, &pc));
-  KONO_PETSC_CHECK(PCGetType(pc, &t));
-  return t ? t : "";
-}
-double DarcySolver::rtol() const {
-  PetscReal rtol = 0, atol = 0, dtol = 0;
-  PetscInt maxits = 0;
-  KONO_PETSC_CHECK(KSPGetTolerances(m_impl->ksp, &rtol, &atol, &dtol, &maxits));
-  return rtol;
-}
-double DarcySolver::atol() const {
-  PetscReal rtol = 0, atol = 0, dtol = 0;
-  PetscInt maxits = 0;
-  KONO_PETSC_CHECK(KSPGetTolerances(m_impl->ksp, &rtol, &atol, &dtol, &maxits));
-  return atol;
-}
-int DarcySolver::max_iterations() const {
-  PetscReal rtol = 0, atol = 0, dtol = 0;
-  PetscInt maxits = 0;
-  KONO_PETSC_CHECK(KSPGetTolerances(m_impl->ksp, &rtol, &atol, &dtol, &maxits));
-  return static_cast<int>(maxits);
-}
+std::string DarcySolver::ksp_type() const { return detail::ksp_settings(m_impl->ksp).ksp_type; }
+std::string DarcySolver::pc_type() const { return detail::ksp_settings(m_impl->ksp).pc_type; }
+double DarcySolver::rtol() const { return detail::ksp_settings(m_impl->ksp).rtol; }
+double DarcySolver::atol() const { return detail::ksp_settings(m_impl->ksp).atol; }
+int DarcySolver::max_iterations() const { return detail::ksp_settings(m_impl->ksp).max_iterations; }
 
 DarcySolveInfo DarcySolver::solve(double const* a_owned, double* u_owned, index_t sample, double const* f_owned) {
   Impl& m = *m_impl;

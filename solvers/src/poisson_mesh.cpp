@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ksp_settings.hpp"
 #include <kono/core/error.hpp>
 #include <kono/solvers/petsc_runtime.hpp>
 #include <kono/solvers/poisson_mesh.hpp>
@@ -63,36 +64,11 @@ PoissonMeshSolver::~PoissonMeshSolver() = default;
 
 PoissonMeshSolverOptions const& PoissonMeshSolver::options() const noexcept { return m_impl->opt; }
 
-std::string PoissonMeshSolver::ksp_type() const {
-  KSPType t = nullptr;
-  KONO_PETSC_CHECK(KSPGetType(m_impl->ksp, &t));
-  return t ? t : "";
-}
-std::string PoissonMeshSolver::pc_type() const {
-  PC pc = nullptr;
-  PCType t = nullptr;
-  KONO_PETSC_CHECK(KSPGetPC(m_impl->ksp, &pc));
-  KONO_PETSC_CHECK(PCGetType(pc, &t));
-  return t ? t : "";
-}
-double PoissonMeshSolver::rtol() const {
-  PetscReal r = 0, a = 0, d = 0;
-  PetscInt m = 0;
-  KONO_PETSC_CHECK(KSPGetTolerances(m_impl->ksp, &r, &a, &d, &m));
-  return r;
-}
-double PoissonMeshSolver::atol() const {
-  PetscReal r = 0, a = 0, d = 0;
-  PetscInt m = 0;
-  KONO_PETSC_CHECK(KSPGetTolerances(m_impl->ksp, &r, &a, &d, &m));
-  return a;
-}
-int PoissonMeshSolver::max_iterations() const {
-  PetscReal r = 0, a = 0, d = 0;
-  PetscInt m = 0;
-  KONO_PETSC_CHECK(KSPGetTolerances(m_impl->ksp, &r, &a, &d, &m));
-  return int(m);
-}
+std::string PoissonMeshSolver::ksp_type() const { return detail::ksp_settings(m_impl->ksp).ksp_type; }
+std::string PoissonMeshSolver::pc_type() const { return detail::ksp_settings(m_impl->ksp).pc_type; }
+double PoissonMeshSolver::rtol() const { return detail::ksp_settings(m_impl->ksp).rtol; }
+double PoissonMeshSolver::atol() const { return detail::ksp_settings(m_impl->ksp).atol; }
+int PoissonMeshSolver::max_iterations() const { return detail::ksp_settings(m_impl->ksp).max_iterations; }
 
 namespace {
 
