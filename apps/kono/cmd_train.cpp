@@ -45,6 +45,8 @@ std::vector<OptionSpec> train_option_specs() {
       {"schedule.T_max", "30", "cosine period in epochs (schedule.step_size/gamma for step)"},
       {"train.epochs", "15", "epochs"},
       {"train.batch_size", "64", "global batch size, sharded over the ranks"},
+      {"train.micro_batch_size", "0",
+       "samples per forward/backward pass; passes add up to one step (0: automatic, ~16384 grid points)"},
       {"train.eval_every", "1", "evaluate on the test set every k epochs"},
       {"train.seed", "0", "seed of the initial parameters and of the shuffling"},
       {"train.clip_grad_norm", "0", "clip the gradient to this global norm (0: off)"},
@@ -161,6 +163,7 @@ TrainResult train_model(Options const& opt, MPI_Comm comm) {
   TrainerOptions to;
   to.epochs = int(opt.integer("train.epochs"));
   to.batch_size = index_t(opt.integer("train.batch_size"));
+  to.micro_batch_size = index_t(opt.integer("train.micro_batch_size"));
   to.eval_every = int(opt.integer("train.eval_every"));
   to.shuffle_seed = seed;
   to.clip_grad_norm = opt.real("train.clip_grad_norm");

@@ -10,7 +10,7 @@
 //             flags), timed in the same process.
 // Inputs: --data darcy_16.h5 (/train/x, /train/y) at --res 16, seeded random fields otherwise.
 // Output: one JSON object per line on rank 0 (bench/fno/make_table.py reads them).
-//   bench_fno --res 64 --samples 256 [--epochs 3] [--data f.h5] [--no-train] [--no-spectral]
+//   bench_fno --res 64 --samples 256 [--epochs 3] [--micro-batch N] [--data f.h5] [--no-train] [--no-spectral]
 #include <fftw3.h>
 #include <mpi.h>
 
@@ -42,6 +42,7 @@ struct Args {
   int res = 16;
   kono::index_t samples = 1000;
   kono::index_t batch = 64;
+  kono::index_t micro_batch = 0;  // 0: the trainer's automatic choice
   int epochs = 3;
   int infer_repeats = 3;
   kono::index_t spectral_batch = 0;  // 0: batch
@@ -168,6 +169,7 @@ int run(Args const& a, MPI_Comm comm) {
       kono::TrainerOptions to;
       to.epochs = 1 + a.epochs;  // epoch 0: warm-up (plans, workspaces), not reported
       to.batch_size = a.batch;
+      to.micro_batch_size = a.micro_batch;
       to.progress = false;
       to.shuffle_seed = a.seed;
       kono::Trainer<Space, float> trainer(model, loss, opt, schedule, comm, to);
@@ -221,6 +223,7 @@ int main(int argc, char** argv) {
     if (k == "--res") a.res = std::stoi(next());
     else if (k == "--samples") a.samples = std::stoll(next());
     else if (k == "--batch") a.batch = std::stoll(next());
+    else if (k == "--micro-batch") a.micro_batch = std::stoll(next());
     else if (k == "--epochs") a.epochs = std::stoi(next());
     else if (k == "--infer-repeats") a.infer_repeats = std::stoi(next());
     else if (k == "--spectral-batch") a.spectral_batch = std::stoll(next());
@@ -232,7 +235,7 @@ int main(int argc, char** argv) {
     else if (k == "--no-spectral") a.spectral = false;
     else {
       std::cerr << "bench_fno: unknown argument " << k
-                << " (--res --samples --batch --epochs --infer-repeats --spectral-batch --spectral-repeats --data "
+                << " (--res --samples --batch --micro-batch --epochs --infer-repeats --spectral-batch --spectral-repeats --data "
                    "--seed --no-train --no-infer --no-spectral)\n";
       return 2;
     }

@@ -69,7 +69,7 @@ TEST(TrainerMpi, SameParametersOnAnyRankCountAsOnOneRank) {
 
 // FNO (spectral layers, domain padding, H1 loss, neuralop's AdamW) trained data-parallel gives
 // the parameters a single rank gets.
-std::vector<double> train_fno(MPI_Comm comm) {
+std::vector<double> train_fno(MPI_Comm comm, kono::index_t micro_batch = 0) {
   auto x = kono::test::random_tensor(Shape{10, 1, 8, 6}, 21);
   auto y = kono::test::random_tensor(Shape{10, 1, 8, 6}, 22);
   auto model = kono::create_model<Space, double>(
@@ -80,6 +80,7 @@ std::vector<double> train_fno(MPI_Comm comm) {
   kono::TrainerOptions opt;
   opt.epochs = 2;
   opt.batch_size = 4;  // batches 4, 4, 2: shards 2+2, 2+2, 1+1 on two ranks
+  opt.micro_batch_size = micro_batch;
   opt.progress = false;
   kono::Trainer<Space, double> trainer(model, loss, adamw, schedule, comm, opt);
   trainer.fit(x, y, x.slice_batch(0, 0), y.slice_batch(0, 0));
@@ -101,6 +102,28 @@ TEST(TrainerMpi, FnoTrainsToTheSameParametersOnAnyRankCount) {
   }
   EXPECT_GT(moved, 1e-4) << "training did not change the parameters";
   EXPECT_LT(maxdiff, 1e-12) << "FNO parameters differ between the distributed and the single-rank run";
+}
+
+// Micro-batches (one forward/backward pass per sample, gradients accumulated by every FNO layer)
+// make the same optimiser steps as one pass over the whole shard, on 1 and on 2 ranks.
+TEST(TrainerMpi, MicroBatchesGiveTheSameStepsAsWholeBatches) {
+  auto const whole = train_fno(MPI_COMM_SELF, 4);
+  auto const init = kono::test::snapshot(
+      kono::create_model<Space, double>("fno", {{"modes", {4, 3}}, {"hidden_channels", 4}, {"layers", 2}, {"padding", 0.25}}, 5)
+          .parameters());
+  for (MPI_Comm comm : {MPI_COMM_SELF, MPI_COMM_WORLD}) {
+    for (kono::index_t micro : {1, 3}) {
+      auto const split = train_fno(comm, micro);
+      ASSERT_EQ(split.size(), whole.size());
+      double maxdiff = 0, moved = 0;
+      for (std::size_t i = 0; i < whole.size(); ++i) {
+        maxdiff = std::max(maxdiff, std::abs(split[i] - whole[i]));
+        moved = std::max(moved, std::abs(whole[i] - init(i)));
+      }
+      EXPECT_GT(moved, 1e-4);
+      EXPECT_LT(maxdiff, 1e-12) << "micro_batch_size=" << micro << " changed the training";
+    }
+  }
 }
 
 TEST(TrainerMpi, TrainingReducesTheLossAndWritesTheCurve) {
@@ -157,6 +180,10 @@ TEST(TrainerMpi, RefusesMismatchedDataAndBadOptions) {
   bad.batch_size = 0;
   EXPECT_KONO_ERROR((kono::Trainer<Space, double>(model, loss, adam, schedule, MPI_COMM_WORLD, bad)), invalid_argument,
                     "--train.batch_size=0");
+  bad.batch_size = 4;
+  bad.micro_batch_size = -1;
+  EXPECT_KONO_ERROR((kono::Trainer<Space, double>(model, loss, adam, schedule, MPI_COMM_WORLD, bad)), invalid_argument,
+                    "--train.micro_batch_size=-1 must be >= 0");
   kono::Adam<Space, double> wrong(3);
   EXPECT_KONO_ERROR((kono::Trainer<Space, double>(model, loss, wrong, schedule, MPI_COMM_WORLD, {})), size_mismatch,
                     "optimizer holds state for 3 parameters");

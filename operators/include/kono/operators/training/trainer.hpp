@@ -24,6 +24,10 @@ struct TrainerOptions {
   int epochs = 15;
   index_t batch_size = 64;        ///< global batch, sharded over ranks
   index_t eval_batch_size = 64;   ///< per rank
+  /// Samples per forward/backward pass within a rank's shard; the passes accumulate gradients
+  /// into one optimiser step, so the result is the same step (up to rounding). Small passes keep
+  /// the activations in cache. 0: automatic (about 16384 grid points per pass).
+  index_t micro_batch_size = 0;
   int eval_every = 5;             ///< evaluate after epochs 0, k, 2k, ... (0-based) and after the last one
   bool shuffle = true;            ///< reshuffle each epoch (permutation from shuffle_seed and epoch)
   std::uint64_t shuffle_seed = 0;
@@ -85,6 +89,7 @@ class Trainer {
 
  private:
   void allreduce_gradients();
+  index_t micro_batch_size(Shape const& sample_batch) const;  // samples per forward/backward pass
   void write_curve() const;
 
   Model<MemorySpace, Scalar>& m_model;
