@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <kono/operators/layer_registry.hpp>
 #include <kono/operators/model.hpp>
 
@@ -22,10 +24,26 @@ Model<MemorySpace, Scalar> Model<MemorySpace, Scalar>::from_architecture(std::st
   return Model(model_type, create_layer<MemorySpace, Scalar>(architecture, "model \"" + model_type + "\""), seed);
 }
 
+index_t samples_per_pass(Shape const& batch) {
+  // Measured on FNO at 64^2 (docs/benchmarks_fno.md): 4 samples per pass instead of 64 made a
+  // training epoch 12 % faster, because producer and consumer layers then meet in L2/L3.
+  index_t points = 1;
+  for (int a = 2; a < batch.rank(); ++a) points *= batch[a];
+  return std::max<index_t>(1, index_t(16384) / std::max<index_t>(points, 1));
+}
+
 template <class MemorySpace, class Scalar>
 auto Model<MemorySpace, Scalar>::predict(execution_space const& space, tensor_type const& x) const -> tensor_type {
   tensor_type y(WithoutInitializing_t{}, "kono::Model::prediction", m_root->output_shape(x.shape()));
-  m_root->forward(space, x, y);
+  index_t const n = x.extent(0), pass = samples_per_pass(x.shape());
+  if (n <= pass) {
+    m_root->forward(space, x, y);
+    return y;
+  }
+  for (index_t b = 0; b < n; b += pass) {
+    index_t const count = std::min(pass, n - b);
+    m_root->forward(space, x.slice_batch(b, count), y.slice_batch(b, count));
+  }
   return y;
 }
 

@@ -91,8 +91,10 @@ KOKKOS_INLINE_FUNCTION float gelu_derivative(float x) {
 // picked when the library loads (GCC/Clang function multi-versioning). A generic build (Debian's,
 // or any site build without -march) otherwise runs them 4 floats wide without FMA: that made
 // GELU forward + backward 37 % of an FNO training epoch at 64^2 (docs/benchmarks_fno.md).
-#if defined(__x86_64__) && defined(__has_attribute) && !defined(__CUDACC__) && !defined(__HIPCC__) && \
-    !defined(__INTEL_LLVM_COMPILER)
+// Builds whose baseline already has AVX2 (-march=native, kono_NATIVE) skip the clones: GCC will
+// not inline the native-ISA erf_float into a lower-ISA clone, which made GELU 2x slower there.
+#if defined(__x86_64__) && !defined(__AVX2__) && defined(__has_attribute) && !defined(__CUDACC__) && \
+    !defined(__HIPCC__) && !defined(__INTEL_LLVM_COMPILER)
 #if __has_attribute(target_clones)
 #define KONO_HOST_ISA_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
 #endif

@@ -112,12 +112,7 @@ void Trainer<MemorySpace, Scalar>::allreduce_gradients() {
 
 template <class MemorySpace, class Scalar>
 index_t Trainer<MemorySpace, Scalar>::micro_batch_size(Shape const& x) const {
-  if (m_options.micro_batch_size > 0) return m_options.micro_batch_size;
-  // ~16384 points per pass: an FNO's 24-channel float activation is then ~1.5 MB, so producer and
-  // consumer layers meet in L2/L3 instead of memory (64^2 epoch -16 % at 4 samples per pass).
-  index_t points = 1;
-  for (int a = 2; a < x.rank(); ++a) points *= x[a];
-  return std::max<index_t>(1, index_t(16384) / std::max<index_t>(points, 1));
+  return m_options.micro_batch_size > 0 ? m_options.micro_batch_size : samples_per_pass(x);
 }
 
 template <class MemorySpace, class Scalar>

@@ -10,6 +10,10 @@
 
 namespace kono {
 
+/// Samples per forward/backward pass that keep a batch's activations in cache: about 16384 grid
+/// points (a 24-channel float activation is then ~1.5 MB), at least 1. `batch` is [N, C, spatial...].
+index_t samples_per_pass(Shape const& batch);
+
 template <class MemorySpace, class Scalar>
 class Model {
  public:
@@ -36,7 +40,8 @@ class Model {
   std::vector<ParameterSlice> parameter_slices() const { return m_root->parameter_slices(); }
   Shape output_shape(Shape const& in) const { return m_root->output_shape(in); }
 
-  /// Inference: allocates and returns f(x). Not collective.
+  /// Inference: allocates and returns f(x), evaluated samples_per_pass(x) samples at a time.
+  /// Not collective.
   tensor_type predict(execution_space const& space, tensor_type const& x) const;
   tensor_type predict(tensor_type const& x) const { return predict(execution_space{}, x); }
 

@@ -26,7 +26,7 @@ struct TrainerOptions {
   index_t eval_batch_size = 64;   ///< per rank
   /// Samples per forward/backward pass within a rank's shard; the passes accumulate gradients
   /// into one optimiser step, so the result is the same step (up to rounding). Small passes keep
-  /// the activations in cache. 0: automatic (about 16384 grid points per pass).
+  /// the activations in cache. 0: automatic (samples_per_pass in model.hpp).
   index_t micro_batch_size = 0;
   int eval_every = 5;             ///< evaluate after epochs 0, k, 2k, ... (0-based) and after the last one
   bool shuffle = true;            ///< reshuffle each epoch (permutation from shuffle_seed and epoch)
