@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <thread>
+#include <type_traits>
 
 #include <kono/core/error.hpp>
 #include <kono/core/kokkos_compat.hpp>
@@ -14,28 +15,39 @@ namespace kono {
 namespace {
 Runtime* g_current = nullptr;
 
-// Several ranks on one node each start a threaded BLAS with one thread per core, so the ranks'
-// BLAS threads oversubscribe the cores (measured: spinning OpenBLAS threads took a third of the
-// CPU of a 2-rank FNO run on 2 cores). When the user set no thread count, give each rank its
-// share of the node's cores. Found with dlsym so kono does not depend on which BLAS is linked.
-void share_blas_threads(MPI_Comm comm) {
+// A threaded BLAS (OpenBLAS) starts one thread per core in every rank. kono's own kernels run
+// on Kokkos' host space: with the Serial backend that is one thread per rank, and the BLAS
+// threads then only add spinning and oversubscription. Measured on 2 cores, 1 rank: FNO epochs
+// at 16^2 / 64^2 / 256^2 took 0.51 / 0.80 / 1.67 s with 1 BLAS thread against 0.59-0.83 /
+// 1.14-1.26 / 2.48-2.54 s with 2, and MgNO 11.2 against 14.3 s (docs/cluster.md). So: with a
+// Serial host space one BLAS thread per rank; with a threaded host space (OpenMP), an unbound
+// rank gets its share of the node's cores. Only when kono owns the process (it started MPI):
+// a host code that started MPI itself keeps its BLAS settings, and a user's
+// OPENBLAS_NUM_THREADS / GOTO_NUM_THREADS / OMP_NUM_THREADS always wins. dlsym: kono does not
+// depend on which BLAS is linked.
+void choose_blas_threads(MPI_Comm comm) {
   for (char const* v : {"OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"})
     if (std::getenv(v)) return;
+  using set_threads_fn = void (*)(int);
+  auto const set = reinterpret_cast<set_threads_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (!set) return;
+#if defined(KOKKOS_ENABLE_SERIAL)
+  if (std::is_same_v<Kokkos::DefaultHostExecutionSpace, Kokkos::Serial>) {
+    set(1);
+    return;
+  }
+#endif
   MPI_Comm node = MPI_COMM_NULL;
   if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) != MPI_SUCCESS) return;
   int local = 1;
   MPI_Comm_size(node, &local);
   MPI_Comm_free(&node);
-  if (local <= 1) return;
   // A launcher that bound the rank to some cores already told OpenBLAS (it counts the affinity
   // mask); only unbound ranks, which see every core, need their share.
   int const cores = int(std::thread::hardware_concurrency());
   cpu_set_t mask;
   CPU_ZERO(&mask);
-  if (sched_getaffinity(0, sizeof mask, &mask) != 0 || CPU_COUNT(&mask) < cores) return;
-  using set_threads_fn = void (*)(int);
-  auto const set = reinterpret_cast<set_threads_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-  if (!set) return;
+  if (local <= 1 || sched_getaffinity(0, sizeof mask, &mask) != 0 || CPU_COUNT(&mask) < cores) return;
   set(cores > local ? cores / local : 1);
 }
 }  // namespace
@@ -60,7 +72,7 @@ Runtime::Runtime(int& argc, char**& argv, MPI_Comm comm) {
   MPI_Comm_set_errhandler(m_comm, MPI_ERRORS_RETURN);
   MPI_Comm_rank(m_comm, &m_rank);
   MPI_Comm_size(m_comm, &m_size);
-  share_blas_threads(m_comm);
+  if (m_started_mpi) choose_blas_threads(m_comm);
   if (!Kokkos::is_initialized()) {
     Kokkos::initialize(argc, argv);
     m_started_kokkos = true;

@@ -1,5 +1,6 @@
-// kono::Runtime gives each unbound rank its share of the node's cores for OpenBLAS when the user
-// set no thread count (core/src/runtime.cpp). Run on 1 and 2 ranks.
+// kono::Runtime chooses OpenBLAS' thread count when the user set none (core/src/runtime.cpp):
+// one per rank with a Serial host space, else an unbound rank's share of the node's cores.
+// Run on 1 and 2 ranks, bound (Open MPI's default) and unbound.
 #include <cblas.h>
 #include <dlfcn.h>
 #include <sched.h>
@@ -7,12 +8,21 @@
 #include <algorithm>
 #include <cstdlib>
 #include <thread>
+#include <type_traits>
 
+#include <kono/core/kokkos_compat.hpp>
 #include <kono/core/runtime.hpp>
 
 #include "support/kono_test.hpp"
 
 namespace {
+constexpr bool serial_host() {
+#if defined(KOKKOS_ENABLE_SERIAL)
+  return std::is_same_v<Kokkos::DefaultHostExecutionSpace, Kokkos::Serial>;
+#else
+  return false;
+#endif
+}
 
 TEST(Runtime, SharesBlasThreadsAmongTheRanksOfANode) {
   // Referencing a CBLAS function keeps the BLAS loaded, as kono_operators does in real programs.
@@ -38,6 +48,8 @@ TEST(Runtime, SharesBlasThreadsAmongTheRanksOfANode) {
       // OpenBLAS itself caps the variable at the cores in the affinity mask.
       EXPECT_EQ(get(), std::min(std::atoi(env), available)) << "kono must not override OPENBLAS_NUM_THREADS";
     }
+  } else if (kono::Runtime::current().started_mpi() && serial_host()) {
+    EXPECT_EQ(get(), 1) << "kono's kernels run one thread per rank (Serial): one BLAS thread per rank";
   } else if (available < cores) {
     EXPECT_EQ(get(), available) << "a bound rank keeps OpenBLAS's own count (its affinity mask)";
   } else if (local > 1) {
