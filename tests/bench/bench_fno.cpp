@@ -11,6 +11,7 @@
 // Inputs: --data darcy_16.h5 (/train/x, /train/y) at --res 16, seeded random fields otherwise.
 // Output: one JSON object per line on rank 0 (bench/fno/make_table.py reads them).
 //   bench_fno --res 64 --samples 256 [--epochs 3] [--micro-batch N] [--data f.h5] [--no-train] [--no-spectral]
+#include <dlfcn.h>
 #include <fftw3.h>
 #include <mpi.h>
 
@@ -145,9 +146,10 @@ int run(Args const& a, MPI_Comm comm) {
                                                  {"projection_ratio", 2}},
                                                 a.seed);
   if (rank == 0) {
-    char const* blas = std::getenv("OPENBLAS_NUM_THREADS");
+    // The count in effect (kono::Runtime picks one per rank unless OPENBLAS_NUM_THREADS is set).
+    auto const get = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
     std::cout << R"({"impl": "kono", "kind": "info", "ranks": )" << size << R"(, "params": )"
-              << model.num_parameters() << R"(, "openblas_threads": ")" << (blas ? blas : "default")
+              << model.num_parameters() << R"(, "openblas_threads": ")" << (get ? std::to_string(get()) : "?")
               << R"(", "fftw": ")" << fftwf_version << R"("})" << std::endl;
   }
   if (a.train || a.infer) {
