@@ -122,10 +122,12 @@ void spectral_scatter(Exec const& space, VHat const& hat, VIdx const& lead_kept,
                       VSpec const& spec, index_t fields, index_t lead, index_t half, index_t kd, index_t nw,
                       index_t nyq) {
   using S = typename VSpec::non_const_value_type;
+  // (field, leading index, last-axis index) without integer divisions: this kernel writes
+  // the whole spectrum, so its index arithmetic is what it costs.
   Kokkos::parallel_for(
-      "kono::SpectralConv::scatter_modes", Kokkos::RangePolicy<Exec>(space, 0, fields * lead * half),
-      KOKKOS_LAMBDA(index_t i) {
-        index_t const h = i % half, l = (i / half) % lead, f = i / (half * lead);
+      "kono::SpectralConv::scatter_modes",
+      Kokkos::MDRangePolicy<Exec, Kokkos::Rank<3>>(space, {0, 0, 0}, {fields, lead, half}),
+      KOKKOS_LAMBDA(index_t f, index_t l, index_t h) {
         S re = 0, im = 0;
         if (h < kd) {
           index_t const k = lead_kept(l);
@@ -144,6 +146,7 @@ void spectral_scatter(Exec const& space, VHat const& hat, VIdx const& lead_kept,
             im = S(0.5) * (im - bi);
           }
         }
+        index_t const i = (f * lead + l) * half + h;
         spec(2 * i) = re;
         spec(2 * i + 1) = im;
       });
@@ -152,8 +155,9 @@ void spectral_scatter(Exec const& space, VHat const& hat, VIdx const& lead_kept,
 template <class Exec, class VY, class VB>
 void spectral_add_bias(Exec const& space, VY const& y, VB const& b, index_t batch, index_t cout, index_t points) {
   Kokkos::parallel_for(
-      "kono::SpectralConv::add_bias", Kokkos::RangePolicy<Exec>(space, 0, batch * cout * points),
-      KOKKOS_LAMBDA(index_t i) { y(i) += b((i / points) % cout); });
+      "kono::SpectralConv::add_bias",
+      Kokkos::MDRangePolicy<Exec, Kokkos::Rank<3>>(space, {0, 0, 0}, {batch, cout, points}),
+      KOKKOS_LAMBDA(index_t s, index_t o, index_t q) { y((s * cout + o) * points + q) += b(o); });
 }
 
 // gw[i, o, m] (+)= c_m / P sum_s conj(x[s, i, m]) g[s, o, m]; c_m = 1 on the zero and Nyquist
@@ -182,7 +186,8 @@ void spectral_weight_gradient(Exec const& space, VX const& x, VG const& g, VW co
       });
 }
 
-// gb[o] (+)= sum over samples and points of dy[s, o, :], one team per channel, in double.
+// gb[o] (+)= sum over samples and points of dy[s, o, :], one team per channel, in double
+// (threads over samples, vector lanes over points).
 template <class Exec, class VDy, class VB>
 void spectral_bias_gradient(Exec const& space, VDy const& dy, VB const& gb, index_t batch, index_t cout,
                             index_t points, bool acc_mode) {
@@ -194,10 +199,13 @@ void spectral_bias_gradient(Exec const& space, VDy const& dy, VB const& gb, inde
         index_t const o = team.league_rank();
         double acc = 0;
         Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(team, batch * points),
-            [&](index_t k, double& part) {
-              index_t const s = k / points, q = k - s * points;
-              part += double(dy((s * cout + o) * points + q));
+            Kokkos::TeamThreadRange(team, batch),
+            [&](index_t s, double& part) {
+              double row = 0;
+              Kokkos::parallel_reduce(
+                  Kokkos::ThreadVectorRange(team, points),
+                  [&](index_t q, double& v) { v += double(dy((s * cout + o) * points + q)); }, row);
+              part += row;
             },
             acc);
         Kokkos::single(Kokkos::PerTeam(team), [&]() { gb(o) = S(acc) + (acc_mode ? gb(o) : S(0)); });
