@@ -125,10 +125,31 @@ macro(kono_find_cblas)
   endif()
 endmacro()
 
+# cuFFT or hipFFT for SpectralConv's device path: only when Kokkos has the CUDA or HIP backend
+# (Kokkos' package config sets Kokkos_ENABLE_CUDA / Kokkos_ENABLE_HIP), so a host-only Kokkos
+# never needs a GPU toolkit. Call after kono_find_kokkos().
+macro(kono_find_device_fft)
+  if(NOT TARGET kono::Dep_DeviceFFT)
+    set(KONO_DEVICE_FFT "none")
+    if(Kokkos_ENABLE_CUDA)
+      find_package(CUDAToolkit REQUIRED)
+      add_library(kono::Dep_DeviceFFT INTERFACE IMPORTED GLOBAL)
+      set_target_properties(kono::Dep_DeviceFFT PROPERTIES INTERFACE_LINK_LIBRARIES "CUDA::cufft;CUDA::cudart")
+      set(KONO_DEVICE_FFT "cuFFT")
+    elseif(Kokkos_ENABLE_HIP)
+      find_package(hipfft REQUIRED)
+      add_library(kono::Dep_DeviceFFT INTERFACE IMPORTED GLOBAL)
+      set_target_properties(kono::Dep_DeviceFFT PROPERTIES INTERFACE_LINK_LIBRARIES hip::hipfft)
+      set(KONO_DEVICE_FFT "hipFFT")
+    endif()
+  endif()
+endmacro()
+
 # Everything the installed libraries need, in dependency order.
 macro(kono_find_library_dependencies)
   find_package(MPI REQUIRED COMPONENTS C CXX)
   kono_find_kokkos()
+  kono_find_device_fft()
   kono_find_kokkoskernels()
   kono_find_hdf5()
   kono_find_vtk()

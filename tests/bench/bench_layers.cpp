@@ -1,13 +1,18 @@
 // Forward+backward throughput of the pointwise (1x1) layer, the 3x3 convolution and the 4x4
 // stride-2 transposed convolution (host BLAS and portable paths) against the machine's GEMM rate
-// measured in the same process (issue: pointwise >= 50% of GEMM). Rates use the main thread's CPU
+// measured in the same process (issue: pointwise >= 50% of GEMM), and the time of SpectralConv
+// (KONO_SPECTRAL_PATH picks its host or portable path; docs/spectral_conv.md). Rates use the main thread's CPU
 // time: with a threaded BLAS compare the wall Time column, or set OPENBLAS_NUM_THREADS=1.
 //   bench_layers --benchmark_out=layers.json
 // FLOPs counted: forward 2*N*P*Cin*Cout*K, backward twice that (input and weight gradients).
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
+#include <cstdlib>
+#include <string>
+
 #include <kono/kono.hpp>
+#include <kono/operators/layers/spectral_conv.hpp>
 
 namespace {
 using Space = kono::DefaultMemorySpace;
@@ -86,6 +91,33 @@ void conv_transpose4x4(benchmark::State& state, bool portable) {
 }
 void BM_ConvTranspose4x4(benchmark::State& state) { conv_transpose4x4(state, false); }
 void BM_ConvTranspose4x4Portable(benchmark::State& state) { conv_transpose4x4(state, true); }
+
+// FNO's Fourier layer, c -> c channels, modes 8 x 8, batch 16, forward + backward (dx and
+// parameter gradients). Which implementation runs is the library's choice: the pruned FFTW +
+// BLAS host path, or with KONO_SPECTRAL_PATH=portable the portable path (Kokkos kernels around
+// a full-grid FFT: the code that runs on GPUs). The label says which.
+void BM_SpectralConv(benchmark::State& state) {
+  int const c = int(state.range(0)), n = int(state.range(1)), batch = 16;
+  kono::SpectralConv<Space, float> layer(c, c, {8, 8});
+  Kokkos::View<float*, Space> params("params", layer.num_parameters()), grads("grads", layer.num_parameters());
+  using pv = kono::Layer<Space, float>::param_view;
+  layer.bind_parameters(pv(params.data(), params.extent(0)), pv(grads.data(), grads.extent(0)));
+  layer.initialize_parameters(1);
+  kono::Shape const in{batch, c, n, n};
+  T x("x", in), y("y", in), dx("dx", in), dy("dy", in);
+  kono::fill_uniform(x.data(), -1.0, 1.0, 2);
+  kono::fill_uniform(dy.data(), -1.0, 1.0, 3);
+  Exec space;
+  auto step = [&] {
+    auto ctx = layer.forward(space, x, y);
+    layer.backward(space, *ctx, dy, &dx, kono::GradientMode::overwrite);
+    space.fence();
+  };
+  step();  // FFT planning and scratch allocation happen here, untimed
+  for (auto _ : state) step();
+  char const* path = std::getenv("KONO_SPECTRAL_PATH");
+  state.SetLabel(std::string("path=") + (path && *path ? path : "host"));
+}
 }  // namespace
 
 BENCHMARK(BM_Sgemm)->Args({64, 128})->Args({32, 128})->Args({64, 16})->Unit(benchmark::kMillisecond);
@@ -95,6 +127,7 @@ BENCHMARK(BM_Conv3x3)->Args({32, 128})->Args({32, 16})->Unit(benchmark::kMillise
 BENCHMARK(BM_Conv3x3Portable)->Args({32, 128})->Args({32, 16})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ConvTranspose4x4)->Args({32, 64})->Args({32, 8})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ConvTranspose4x4Portable)->Args({32, 64})->Args({32, 8})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SpectralConv)->Args({24, 64})->Args({24, 16})->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {
   kono::Runtime runtime(argc, argv);

@@ -6,6 +6,7 @@
 
 #include <kono/operators/layers/spectral_conv.hpp>
 
+#include "operators/spectral_reference.hpp"
 #include "support/gradcheck.hpp"
 
 namespace {
@@ -18,73 +19,12 @@ using kono::test::GradTensor;
 using kono::test::random_tensor;
 using Exec = GradSpace::execution_space;
 using Spectral = kono::SpectralConv<GradSpace, double>;
-using cplx = std::complex<double>;
-constexpr double two_pi = 6.283185307179586476925;
+using kono::test::reference;
+constexpr double two_pi = kono::test::two_pi;
 
 GradTensor run(Spectral const& l, GradTensor const& x) {
   GradTensor y("y", l.output_shape(x.shape()));
   l.forward(Exec{}, x, y);
-  return y;
-}
-
-// Direct O(n^2) reference, independent of FFTW and of the layer's index tables:
-// X_f = (1/P) sum_x x e^{-i theta}, Y_f = sum_i W[i, o, f] X_f,
-// y = b + sum_{kept f} c_f Re(Y_f e^{+i theta}), c_f = 1 on the zero/Nyquist planes of the
-// last axis and 2 elsewhere (the real inverse FFT of a half spectrum).
-std::vector<double> reference(Shape const& in, int cout, std::vector<int> const& modes, std::vector<double> const& p,
-                              std::vector<double> const& x) {
-  int const d = int(modes.size());
-  index_t const n = in[0], cin = in[1];
-  std::vector<index_t> ext(d);
-  index_t points = 1;
-  for (int a = 0; a < d; ++a) points *= (ext[a] = in[a + 2]);
-  std::vector<int> wm = modes;
-  wm.back() = wm.back() / 2 + 1;
-  index_t nw = 1;
-  for (int m : wm) nw *= m;
-  std::vector<double> y(std::size_t(n * cout * points));
-  auto coords = [&](index_t flat, std::vector<index_t> const& e) {
-    std::vector<index_t> c(e.size());
-    for (int a = int(e.size()) - 1; a >= 0; --a) {
-      c[a] = flat % e[a];
-      flat /= e[a];
-    }
-    return c;
-  };
-  std::vector<index_t> wext(wm.begin(), wm.end());
-  for (index_t s = 0; s < n; ++s)
-    for (index_t m = 0; m < nw; ++m) {
-      auto j = coords(m, wext);
-      std::vector<double> f(d);
-      for (int a = 0; a < d; ++a) f[a] = (a == d - 1) ? double(j[a]) : double(j[a] - modes[a] / 2);
-      index_t const fl = j[d - 1];
-      double const c = (fl == 0 || (ext[d - 1] % 2 == 0 && fl == ext[d - 1] / 2)) ? 1.0 : 2.0;
-      auto phase = [&](index_t q) {
-        auto xc = coords(q, ext);
-        double t = 0;
-        for (int a = 0; a < d; ++a) t += two_pi * f[a] * double(xc[a]) / double(ext[a]);
-        return t;
-      };
-      std::vector<cplx> xs(cin);
-      for (index_t i = 0; i < cin; ++i) {
-        cplx acc = 0;
-        for (index_t q = 0; q < points; ++q) acc += x[(s * cin + i) * points + q] * std::polar(1.0, -phase(q));
-        xs[i] = acc / double(points);
-      }
-      for (int o = 0; o < cout; ++o) {
-        cplx yf = 0;
-        for (index_t i = 0; i < cin; ++i) {
-          index_t const w = (i * cout + o) * nw + m;
-          yf += cplx(p[2 * w], p[2 * w + 1]) * xs[i];
-        }
-        for (index_t q = 0; q < points; ++q)
-          y[(s * cout + o) * points + q] += c * (yf * std::polar(1.0, phase(q))).real();
-      }
-    }
-  index_t const bias_at = 2 * cin * cout * nw;
-  for (index_t s = 0; s < n; ++s)
-    for (int o = 0; o < cout; ++o)
-      for (index_t q = 0; q < points; ++q) y[(s * cout + o) * points + q] += p[bias_at + o];
   return y;
 }
 

@@ -15,6 +15,9 @@
 #include <kono/operators/layer_registry.hpp>
 #include <kono/operators/layers/spectral_conv.hpp>
 
+#include "spectral_conv_portable.hpp"
+#include "spectral_fft.hpp"
+
 namespace kono {
 namespace Impl {
 namespace {
@@ -83,17 +86,8 @@ struct Fftw<float> {
 };
 
 // Planner effort: FFTW_MEASURE by default (plans are made once per shape, on scratch arrays);
-// KONO_FFTW_PLANNER=estimate|measure|patient overrides it.
-unsigned planner_flag() {
-  static unsigned const flag = [] {
-    char const* e = std::getenv("KONO_FFTW_PLANNER");
-    std::string const s = e ? e : "";
-    if (s == "estimate") return unsigned(FFTW_ESTIMATE);
-    if (s == "patient") return unsigned(FFTW_PATIENT);
-    return unsigned(FFTW_MEASURE);
-  }();
-  return flag;
-}
+// KONO_FFTW_PLANNER=estimate|measure|patient overrides it (shared with the portable path).
+unsigned planner_flag() { return fftw_planner_flag(); }
 
 // Aligned FFTW buffer of Scalars.
 template <class S>
@@ -486,11 +480,17 @@ template <class MemorySpace, class Scalar>
 struct SpectralContext : Layer<MemorySpace, Scalar>::Context {
   Tensor<MemorySpace, Scalar> x;
   std::uint64_t generation = 0;  // forward call on this shape (x's spectrum is cached for it)
+  bool portable = false;         // which path made it (backward follows the forward's path)
 };
 
-[[noreturn]] void no_device_path() {
-  KONO_THROW(unsupported, "kono::SpectralConv: device FFT path not built (spectral_conv runs in host-accessible "
-                          "memory spaces only, through FFTW)");
+// Host memory spaces take the pruned FFTW path unless KONO_SPECTRAL_PATH=portable; device
+// spaces always take the portable one. The variable is validated everywhere, so a typo
+// surfaces on any build.
+template <class MemorySpace>
+bool use_portable_path() {
+  bool const portable = selected_spectral_path() == SpectralPath::portable;
+  if constexpr (host_accessible<MemorySpace>) return portable;
+  return true;
 }
 
 std::string modes_string(std::vector<int> const& m) {
@@ -652,6 +652,11 @@ auto SpectralConv<MemorySpace, Scalar>::forward_impl(execution_space const& spac
                                                      tensor_type const& y) const -> std::unique_ptr<Context> {
   auto ctx = std::make_unique<Impl::SpectralContext<MemorySpace, Scalar>>();
   ctx->x = x;
+  if (Impl::use_portable_path<MemorySpace>()) {
+    ctx->portable = true;
+    ctx->generation = portable_path().forward(space, x, y, this->m_params);
+    return ctx;
+  }
   if constexpr (host_accessible<MemorySpace>) {
     space.fence();
     auto& p = plans_for(x.shape());
@@ -673,10 +678,6 @@ auto SpectralConv<MemorySpace, Scalar>::forward_impl(execution_space const& spac
     Impl::symmetrize_edges(p.y_ext.data(), batch * m_out, g);
     p.synthesis(p.y_ext.data(), batch, m_out, yp);
     if (m_bias) Impl::add_bias(yp, w + 2 * m_in * m_out * g.nw, batch, index_t(m_out), g.points);
-  } else {
-    (void)space;
-    (void)y;
-    Impl::no_device_path();
   }
   return ctx;
 }
@@ -692,6 +693,10 @@ void SpectralConv<MemorySpace, Scalar>::backward_impl(execution_space const& spa
     KONO_USER_REQUIRE(dx->shape() == in, size_mismatch,
                       "kono::spectral_conv: dx has shape " << dx->shape().to_string() << ", expected "
                                                            << in.to_string());
+  if (ctx.portable) {
+    portable_path().backward(space, ctx.x, ctx.generation, dy, dx, this->m_params, this->m_grads, mode);
+    return;
+  }
   if constexpr (host_accessible<MemorySpace>) {
     space.fence();
     auto& p = plans_for(in);
@@ -726,11 +731,14 @@ void SpectralConv<MemorySpace, Scalar>::backward_impl(execution_space const& spa
       Impl::symmetrize_edges(p.y_ext.data(), batch * m_in, g);
       p.synthesis(p.y_ext.data(), batch, m_in, dx->data().data());
     }
-  } else {
-    (void)space;
-    (void)mode;
-    Impl::no_device_path();
   }
+}
+
+template <class MemorySpace, class Scalar>
+Impl::PortableSpectralConv<MemorySpace, Scalar>& SpectralConv<MemorySpace, Scalar>::portable_path() const {
+  if (!m_portable)
+    m_portable = std::make_unique<Impl::PortableSpectralConv<MemorySpace, Scalar>>(m_in, m_out, m_modes, m_bias);
+  return *m_portable;
 }
 
 KONO_INSTANTIATE_FOR_SCALARS(SpectralConv)

@@ -17,8 +17,11 @@
 /// Initialisation as neuralop's init_std="auto": std = sqrt(2 / (Cin + Cout)) for the complex
 /// weight (real and imaginary parts each std / sqrt(2)), bias normal with std.
 ///
-/// Works at any grid with n_a >= modes[a] on every axis (resolution invariance). Host memory
-/// spaces only (FFTW); other spaces throw Error{unsupported} (device FFT path not built).
+/// Works at any grid with n_a >= modes[a] on every axis (resolution invariance). Two
+/// implementations that agree to rounding: in host-accessible memory spaces a pruned FFTW +
+/// BLAS path; in device spaces a portable path of Kokkos kernels around a full-grid batched
+/// real FFT (cuFFT on CUDA, hipFFT on HIP), which KONO_SPECTRAL_PATH=portable also selects on
+/// the host (docs/spectral_conv.md). Other device backends throw Error{unsupported}.
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -31,6 +34,8 @@ namespace kono {
 namespace Impl {
 template <class Scalar>
 struct SpectralPlans;  // FFTW plans and scratch for one input shape (defined in the .cpp)
+template <class MemorySpace, class Scalar>
+class PortableSpectralConv;  // the portable path and its per-shape state (src/layers/spectral_conv_portable.hpp)
 }  // namespace Impl
 
 template <class MemorySpace, class Scalar>
@@ -72,6 +77,7 @@ class SpectralConv final : public Layer<MemorySpace, Scalar> {
 
  private:
   Impl::SpectralPlans<Scalar>& plans_for(Shape const& in) const;
+  Impl::PortableSpectralConv<MemorySpace, Scalar>& portable_path() const;
 
   int m_in, m_out;
   std::vector<int> m_modes;
@@ -79,6 +85,8 @@ class SpectralConv final : public Layer<MemorySpace, Scalar> {
   /// FFTW plans and spectra per input shape, reused across calls (FFTW planning is not
   /// thread-safe: do not run the same layer concurrently on new shapes).
   mutable std::map<std::vector<index_t>, std::unique_ptr<Impl::SpectralPlans<Scalar>>> m_plans;
+  /// The portable path's tables, scratch and FFT plans, made on its first use (same caveat).
+  mutable std::unique_ptr<Impl::PortableSpectralConv<MemorySpace, Scalar>> m_portable;
 };
 
 namespace Impl {
