@@ -296,6 +296,24 @@ struct SpectralTransforms {
   }
 };
 
+// Complex [rows, cols] -> [cols, rows] in tiles of 8 rows, so each destination row gets whole
+// cache lines (the element-wise loop was 18 % of a 16^2 spectral forward + backward).
+template <class S>
+void transpose_complex(S const* in, S* out, index_t rows, index_t cols) {
+  constexpr index_t tile = 8;
+  for (index_t r0 = 0; r0 < rows; r0 += tile) {
+    index_t const r1 = std::min(rows, r0 + tile);
+    for (index_t c = 0; c < cols; ++c) {
+      S* o = out + 2 * (c * rows + r0);
+      S const* i = in + 2 * (r0 * cols + c);
+      for (index_t r = 0; r < r1 - r0; ++r) {
+        o[2 * r] = i[2 * r * cols];
+        o[2 * r + 1] = i[2 * r * cols + 1];
+      }
+    }
+  }
+}
+
 // Per spatial shape: geometry, transforms per chunk size, and the batch's compact spectra.
 template <class Scalar>
 struct SpectralPlans {
@@ -329,11 +347,7 @@ struct SpectralPlans {
     out.resize(fields.size());
     auto& t = for_channels(channels);
     t.analysis(g, x, nf / t.G, fields.data());
-    for (index_t f = 0; f < nf; ++f)
-      for (index_t m = 0; m < g.nw; ++m) {
-        out[std::size_t(2 * (m * nf + f))] = fields[std::size_t(2 * (f * g.nw + m))];
-        out[std::size_t(2 * (m * nf + f) + 1)] = fields[std::size_t(2 * (f * g.nw + m) + 1)];
-      }
+    transpose_complex(fields.data(), out.data(), nf, g.nw);
   }
   void synthesis(Scalar const* in, index_t batch, index_t channels, Scalar* y) {
     auto& t = for_channels(channels);
@@ -385,11 +399,19 @@ void mode_product(S const* in, S const* wm, S* prod, S* out, index_t batch, inde
   }
   index_t const nf = batch * cto;
   std::fill(out, out + 2 * nf * ne, S(0));
-  for (index_t f = 0; f < nf; ++f)
+  // [nw, nf] -> [nf, ne] at the extended positions, 8 fields at a time (see transpose_complex)
+  constexpr index_t tile = 8;
+  for (index_t f0 = 0; f0 < nf; f0 += tile) {
+    index_t const count = std::min(nf - f0, tile);
     for (index_t m = 0; m < nw; ++m) {
-      out[2 * (f * ne + g.wpos[m])] = prod[2 * (m * nf + f)];
-      out[2 * (f * ne + g.wpos[m]) + 1] = prod[2 * (m * nf + f) + 1];
+      S const* p = prod + 2 * (m * nf + f0);
+      S* o = out + 2 * (f0 * ne + g.wpos[std::size_t(m)]);
+      for (index_t r = 0; r < count; ++r) {
+        o[2 * r * ne] = p[2 * r];
+        o[2 * r * ne + 1] = p[2 * r + 1];
+      }
     }
+  }
 }
 
 // Makes the zero (and Nyquist) planes of the last axis Hermitian over the leading axes,
