@@ -4,6 +4,7 @@
 //
 //   kono train --data.file=darcy_16.h5 --model.type=fno --model.modes=8,8 --out=fno.h5
 //   mpiexec -n 2 kono train --config=train.yaml
+#include <algorithm>
 #include <iostream>
 #include <optional>
 
@@ -124,6 +125,15 @@ TrainResult train_model(Options const& opt, MPI_Comm comm) {
                                    << y.shape().to_string() << ")");
     mopt[kv.first] = kv.second;
   }
+  // Resolution-consistent models anchor their kernels to the training grid (docs/resolution.md).
+  auto const types = registered_model_types();
+  if (std::find(types.begin(), types.end(), type) != types.end())
+    for (auto const& o : model_options(type))
+      if (o.key == "reference_resolution" && !mopt.contains("reference_resolution")) {
+        LayerConfig grid = LayerConfig::array();
+        for (int a = 0; a < dim; ++a) grid.push_back(x.extent(2 + a));
+        mopt["reference_resolution"] = grid;
+      }
   std::uint64_t const seed = std::uint64_t(opt.integer("train.seed"));
   RealModel model = create_model<Space, Real>(type, mopt, seed);
   model.output_shape(x.shape().with_extent(0, 1));  // a model that cannot take the data fails here, clearly
