@@ -244,10 +244,15 @@ TEST(MgnoResolution, GradientsOnFinerAndCoarserGrids) {
                         Case{"zero", {9, 9}, Shape{2, 2, 20, 18}, true},       // non-nested finer grid
                         Case{"periodic", {8, 8}, Shape{1, 2, 16, 16}, false},  // periodic
                         Case{"zero", {9, 9}, Shape{1, 2, 5, 5}, false}}) {     // coarser than training
-    SCOPED_TRACE(c.in.to_string() + " reference " + c.reference.dump());
-    auto layer = kono::create_layer<Space, double>(mgno_config(2, c.padding, c.reference, 1, c.fine_smoothing));
-    auto const b = kono::test::bind_for_test(*layer, 12);
-    kono::test::gradcheck(*layer, kono::test::random_tensor(c.in, 3), {1e-6, 1e-5, 1e-8, 120});
+    for (std::string pointwise : {"input", "training"}) {
+      SCOPED_TRACE(c.in.to_string() + " reference " + c.reference.dump() + " pointwise_grid " + pointwise);
+      LayerConfig cfg = mgno_config(2, c.padding, c.reference, 1, c.fine_smoothing);
+      cfg["pointwise_grid"] = pointwise;
+      cfg["restriction"] = pointwise == "input" ? "average" : "sample";
+      auto layer = kono::create_layer<Space, double>(cfg);
+      auto const b = kono::test::bind_for_test(*layer, 12);
+      kono::test::gradcheck(*layer, kono::test::random_tensor(c.in, 3), {1e-6, 1e-5, 1e-8, 120});
+    }
   }
 }
 

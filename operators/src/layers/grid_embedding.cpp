@@ -9,7 +9,7 @@ struct GridEmbeddingContext : Layer<MemorySpace, Scalar>::Context {
 // Kernels live in free functions: nvcc rejects extended lambdas in protected members.
 template <class Exec, class V>
 void embed_forward(Exec const& space, index_t n, index_t c, int dim, index_t e0, index_t e1, index_t e2, double lo,
-                   double width, V const& xv, V const& yv) {
+                   double width, bool include_end, V const& xv, V const& yv) {
   using S = typename V::non_const_value_type;
   index_t const p = e0 * e1 * e2;
   index_t const cout = c + dim;
@@ -23,7 +23,8 @@ void embed_forward(Exec const& space, index_t n, index_t c, int dim, index_t e0,
           index_t const i0 = q / (e1 * e2), i1 = (q / e2) % e1, i2 = q % e2;
           index_t const i = axis == 0 ? i0 : (axis == 1 ? i1 : i2);
           index_t const ne = axis == 0 ? e0 : (axis == 1 ? e1 : e2);
-          yv(idx) = S(lo + width * double(i) / double(ne));
+          index_t const intervals = include_end ? (ne > 1 ? ne - 1 : 1) : ne;
+          yv(idx) = S(lo + width * double(i) / double(intervals));
         }
       });
 }
@@ -39,8 +40,8 @@ void embed_backward(Exec const& space, index_t c, index_t cout, index_t p, V con
 }  // namespace
 
 template <class MemorySpace, class Scalar>
-GridEmbedding<MemorySpace, Scalar>::GridEmbedding(int in_channels, int dim, double lo, double hi)
-    : m_in(in_channels), m_dim(dim), m_lo(lo), m_hi(hi) {
+GridEmbedding<MemorySpace, Scalar>::GridEmbedding(int in_channels, int dim, double lo, double hi, bool include_end)
+    : m_in(in_channels), m_dim(dim), m_lo(lo), m_hi(hi), m_include_end(include_end) {
   KONO_USER_REQUIRE(in_channels > 0 && dim >= 1 && dim <= 3 && hi > lo, invalid_argument,
                     "kono::GridEmbedding: need in_channels > 0, 1 <= dim <= 3 and hi > lo; got in_channels="
                         << in_channels << " dim=" << dim << " lo=" << lo << " hi=" << hi);
@@ -51,12 +52,15 @@ std::unique_ptr<Layer<MemorySpace, Scalar>> GridEmbedding<MemorySpace, Scalar>::
   return std::make_unique<GridEmbedding>(config_get<int>(cfg, "in_channels", "grid_embedding"),
                                          config_get<int>(cfg, "dim", "grid_embedding"),
                                          config_get<double>(cfg, "lo", "grid_embedding", 0.0),
-                                         config_get<double>(cfg, "hi", "grid_embedding", 1.0));
+                                         config_get<double>(cfg, "hi", "grid_embedding", 1.0),
+                                         config_get<bool>(cfg, "include_end", "grid_embedding", false));
 }
 
 template <class MemorySpace, class Scalar>
 LayerConfig GridEmbedding<MemorySpace, Scalar>::config() const {
-  return {{"type", "grid_embedding"}, {"in_channels", m_in}, {"dim", m_dim}, {"lo", m_lo}, {"hi", m_hi}};
+  LayerConfig cfg = {{"type", "grid_embedding"}, {"in_channels", m_in}, {"dim", m_dim}, {"lo", m_lo}, {"hi", m_hi}};
+  if (m_include_end) cfg["include_end"] = true;  // absent: files from before the key read the same
+  return cfg;
 }
 
 template <class MemorySpace, class Scalar>
@@ -76,7 +80,7 @@ auto GridEmbedding<MemorySpace, Scalar>::forward_impl(execution_space const& spa
   int const dim = m_dim;
   index_t e[3] = {1, 1, 1};
   for (int a = 0; a < dim; ++a) e[a] = x.extent(2 + a);
-  embed_forward(space, n, c, dim, e[0], e[1], e[2], m_lo, m_hi - m_lo, x.data(), y.data());
+  embed_forward(space, n, c, dim, e[0], e[1], e[2], m_lo, m_hi - m_lo, m_include_end, x.data(), y.data());
   return ctx;
 }
 

@@ -80,7 +80,8 @@ MgnoParams MgnoParams::from_config(LayerConfig const& cfg) {
   Impl::check_config_keys(cfg, "mgno_layer",
                           {"dim", "in_channels", "out_channels", "levels", "iterations", "post_iterations",
                            "padding_mode", "activation", "restrict_residual", "equalized_lr", "reference_extents",
-                           "fine_smoothing", "grid", "restriction"},
+                           "fine_smoothing", "grid", "restriction",
+                           "pointwise_grid"},
                           where);
   MgnoParams p;
   p.dim = config_get<int>(cfg, "dim", where, 2);
@@ -109,6 +110,10 @@ MgnoParams MgnoParams::from_config(LayerConfig const& cfg) {
   p.fine_smoothing = config_get<bool>(cfg, "fine_smoothing", where, false);
   p.grid = grid_points_from_string(config_get<std::string>(cfg, "grid", where, "nodes"), where);
   p.restriction = coarsening_from_string(config_get<std::string>(cfg, "restriction", where, "average"), where);
+  std::string const pg = config_get<std::string>(cfg, "pointwise_grid", where, "input");
+  KONO_USER_REQUIRE(pg == "input" || pg == "training", invalid_argument,
+                    where << ": pointwise_grid must be input or training, got \"" << pg << "\"");
+  p.pointwise_grid = pg == "input" ? MgnoPointwiseGrid::input : MgnoPointwiseGrid::training;
   KONO_USER_REQUIRE(p.grid != GridPoints::periodic, invalid_argument,
                     where << ": grid is nodes or half_open (periodic axes come from padding_mode \"periodic\")");
   return p.normalized();
@@ -135,6 +140,7 @@ LayerConfig MgnoParams::to_config() const {
     cfg["fine_smoothing"] = p.fine_smoothing;
     cfg["grid"] = to_string(p.grid);
     cfg["restriction"] = to_string(p.restriction);
+    cfg["pointwise_grid"] = p.pointwise_grid == MgnoPointwiseGrid::input ? "input" : "training";
   }
   return cfg;
 }
@@ -503,14 +509,14 @@ auto MgnoLayer<MemorySpace, Scalar>::forward_impl(execution_space const& space, 
     return out;
   };
   // A fixed grid transfer of tensor `in` to spatial extents `to`.
-  auto resample = [&](int in, std::vector<index_t> const& to) {
+  auto resample = [&](int in, std::vector<index_t> const& to, int out = -1) {
     Shape const s_in = ctx->values[std::size_t(in)].shape();
     std::vector<index_t> from;
     std::vector<index_t> dims{s_in[0], s_in[1]};
     for (int a = 0; a < p.dim; ++a) from.push_back(s_in[2 + a]);
     for (index_t e : to) dims.push_back(e);
     auto const& g = transfer(from, to);
-    int const out = fresh(Shape(dims));
+    if (out < 0) out = fresh(Shape(dims));
     g.apply(space, ctx->values[std::size_t(in)], ctx->values[std::size_t(out)]);
     ctx->ops.push_back(op_type{OpKind::transfer, -1, in, -1, out, nullptr});
     ctx->ops.back().grid = &g;
@@ -583,6 +589,25 @@ auto MgnoLayer<MemorySpace, Scalar>::forward_impl(execution_space const& space, 
     u[ul] = binary(OpKind::add_crop, u[ul], coarse);
     for (int s : m_roles.post_S[ul]) u[ul] = smooth(l, s, u[ul], f[ul]);
   }
+  int const out = static_cast<int>(ctx->values.size());
+  ctx->values.push_back(y);
+  ctx->out = out;
+  // y = act(u + b x) from u and the input x on one grid, into tensor `dst` (-1: a fresh one).
+  auto finish = [&](int u_final, int x_in, int dst) {
+    int const bx = apply(m_roles.b, x_in);
+    if (m_roles.act >= 0) return apply(m_roles.act, binary(OpKind::add, u_final, bx), dst);
+    return binary(OpKind::add, u_final, bx, dst);
+  };
+  if (off_grid && p.pointwise_grid == MgnoPointwiseGrid::training) {
+    // The whole layer on the training grid; only its output moves to the input's grid.
+    int y_ref = finish(u[0], f0, -1);
+    if (fine.empty()) {
+      resample(y_ref, extents, out);
+    } else {
+      for (std::size_t j = fine.size(); j-- > 0;) y_ref = resample(y_ref, fine[j], j == 0 ? out : -1);
+    }
+    return ctx;
+  }
   int u_out = u[0];
   if (off_grid && fine.empty()) u_out = resample(u_out, extents);  // coarser input: restrict back
   // Finer input: interpolate u up the grids; with fine_smoothing, post-smooth with level 0's
@@ -597,14 +622,7 @@ auto MgnoLayer<MemorySpace, Scalar>::forward_impl(execution_space const& space, 
     if (p.fine_smoothing)
       for (int s : m_roles.post_S[0]) u_out = smooth(0, s, u_out, fine_f[j], factor);
   }
-  int const bx = apply(m_roles.b, 0);
-  int const out = static_cast<int>(ctx->values.size());
-  ctx->values.push_back(y);
-  ctx->out = out;
-  if (m_roles.act >= 0)
-    apply(m_roles.act, binary(OpKind::add, u_out, bx), out);
-  else
-    binary(OpKind::add, u_out, bx, out);
+  finish(u_out, 0, out);
   return ctx;
 }
 

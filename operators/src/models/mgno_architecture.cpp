@@ -78,7 +78,11 @@ LayerConfig mgno_architecture(LayerConfig const& o) {
   // Grid coordinates as extra input channels (as FNO does): tells the V-cycles where the domain's
   // edges are when the data's boundary nodes are not where the padding puts them.
   bool const embed = config_get<bool>(o, "positional_embedding", "model.positional_embedding");
-  if (embed) net.push_back({{"type", "grid_embedding"}, {"in_channels", in}, {"dim", dim}});
+  if (embed) {
+    net.push_back({{"type", "grid_embedding"}, {"in_channels", in}, {"dim", dim}});
+    // A point keeps its coordinate on every grid only if the embedding uses the data's convention.
+    if (!reference.empty() && grid == "nodes") net.back()["include_end"] = true;
+  }
   int const first_in = embed ? in + dim : in;
   for (int l = 0; l < layers; ++l) {
     net.push_back({{"type", "mgno_layer"},
@@ -97,6 +101,7 @@ LayerConfig mgno_architecture(LayerConfig const& o) {
       net.back()["fine_smoothing"] = config_get<bool>(o, "fine_smoothing", "model.fine_smoothing");
       net.back()["grid"] = grid;
       net.back()["restriction"] = config_get<std::string>(o, "restriction", "model.restriction");
+      net.back()["pointwise_grid"] = config_get<std::string>(o, "pointwise_grid", "model.pointwise_grid");
     }
   }
   LayerConfig projection_layer = {{"type", "conv"},          {"dim", dim},           {"in_channels", hidden},
@@ -143,7 +148,10 @@ void register_mgno_model() {
         "kono generate) or half_open (x_i = i/n, neuraloperator's datasets such as darcy_16)"},
        {"restriction", "average",
         "with discretization=consistent: how an input finer than the training grid reaches it, average (full "
-        "weighting) or sample (interpolation at the training grid's points)"},
+        "weighting), sample (interpolation at the training grid's points) or nearest (the nearest point's value)"},
+       {"pointwise_grid", "input",
+        "with discretization=consistent, off the training grid: where b x and the activation act, input (the "
+        "input's grid) or training (the whole layer on the training grid, its output interpolated)"},
        {"reference_resolution", 0,
         "training grid, points per axis (one value or one per axis; kono train sets it from the data)"}},
       "multigrid neural operator (MgNO, He-Liu-Xu 2024: learned V-cycles, boundary conditions via padding)");

@@ -94,13 +94,21 @@ TransferMatrix1D transpose(TransferMatrix1D const& m) {
   return t;
 }
 
-char const* to_string(Coarsening c) noexcept { return c == Coarsening::average ? "average" : "sample"; }
+char const* to_string(Coarsening c) noexcept {
+  switch (c) {
+    case Coarsening::average: return "average";
+    case Coarsening::sample: return "sample";
+    case Coarsening::nearest: return "nearest";
+  }
+  return "?";
+}
 
 Coarsening coarsening_from_string(std::string const& name, std::string const& where) {
-  if (name == "average") return Coarsening::average;
-  KONO_USER_REQUIRE(name == "sample", invalid_argument,
-                    where << ": unknown coarsening \"" << name << "\" (known: average, sample)");
-  return Coarsening::sample;
+  for (Coarsening c : {Coarsening::average, Coarsening::sample, Coarsening::nearest})
+    if (name == to_string(c)) return c;
+  KONO_USER_REQUIRE(false, invalid_argument,
+                    where << ": unknown coarsening \"" << name << "\" (known: average, sample, nearest)");
+  return Coarsening::average;
 }
 
 TransferMatrix1D resampling_matrix(index_t from, index_t to, GridPoints points, Coarsening coarsening) {
@@ -110,6 +118,16 @@ TransferMatrix1D resampling_matrix(index_t from, index_t to, GridPoints points, 
                           << to_string(points) << " grid, expected at least "
                           << min_extent << " points");
   if (to >= from || coarsening == Coarsening::sample) return interpolation(from, to, points);
+  if (coarsening == Coarsening::nearest) {
+    TransferMatrix1D m = interpolation(from, to, points);
+    for (index_t i = 0; i < m.rows; ++i) {  // all weight on the nearer of the two points
+      std::size_t const a = std::size_t(2 * i), b = a + 1;
+      if (m.weight[b] > 0.5) m.index[a] = m.index[b];
+      m.weight[a] = 1;
+      m.weight[b] = 0;
+    }
+    return m;
+  }
   TransferMatrix1D r = transpose(interpolation(to, from, points));
   for (index_t i = 0; i < r.rows; ++i) {
     double sum = 0;

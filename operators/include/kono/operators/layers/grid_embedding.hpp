@@ -15,8 +15,10 @@ class GridEmbedding final : public Layer<MemorySpace, Scalar> {
   using typename base::tensor_type;
 
   /// in_channels of the input, `dim` spatial axes (1..3), domain [lo, hi) on every axis.
-  GridEmbedding(int in_channels, int dim, double lo = 0.0, double hi = 1.0);
-  /// From {"type": "grid_embedding", "in_channels", "dim", "lo", "hi"}.
+  /// include_end: x_i = lo + (hi - lo) i / (n - 1) instead (node grids with both ends, so that a
+  /// point keeps its coordinate on every grid of kono generate's node convention).
+  GridEmbedding(int in_channels, int dim, double lo = 0.0, double hi = 1.0, bool include_end = false);
+  /// From {"type": "grid_embedding", "in_channels", "dim", "lo", "hi", "include_end"}.
   static std::unique_ptr<base> from_config(LayerConfig const& cfg);
 
   std::string type_name() const override { return "grid_embedding"; }
@@ -33,6 +35,7 @@ class GridEmbedding final : public Layer<MemorySpace, Scalar> {
  private:
   int m_in, m_dim;
   double m_lo, m_hi;
+  bool m_include_end = false;
 };
 
 }  // namespace kono

@@ -15,6 +15,12 @@
 
 namespace kono {
 
+/// Where a resolution-consistent MgNO layer applies b x and its activation to an input off its
+/// training grid: on the input's grid (input), or on the training grid with the layer's output
+/// interpolated to the input's grid (training: the layer is then exactly its training-grid self
+/// between two grid transfers).
+enum class MgnoPointwiseGrid { input, training };
+
 /// Options of an MgNO layer; config keys are the member names. Per-level vectors hold one value
 /// (every level) or `levels` values; normalized() expands them.
 struct MgnoParams {
@@ -46,6 +52,8 @@ struct MgnoParams {
   GridPoints grid = GridPoints::nodes;
   /// With reference_extents: how f reaches the reference grid from a finer input.
   Coarsening restriction = Coarsening::average;
+  /// With reference_extents: see MgnoPointwiseGrid.
+  MgnoPointwiseGrid pointwise_grid = MgnoPointwiseGrid::input;
 
   /// Throws Error{invalid_argument} naming the key, e.g. "kono::mgno_layer: iterations[0] must be >= 1".
   void validate() const;

@@ -36,9 +36,10 @@ struct TransferMatrix1D {
 /// How a finer field goes to a coarser grid: average (the transpose of interpolation, rows
 /// normalised: full weighting [1/4, 1/2, 1/4] on nested node grids) or sample (piecewise-linear
 /// interpolation at the coarse points: injection on nested grids, what a generator writing the
-/// coarse grid directly would have stored).
-enum class Coarsening { average, sample };
-/// "average", "sample".
+/// coarse grid directly would have stored) or nearest (the nearest fine point's value: keeps the
+/// values of piecewise-constant data such as two-phase coefficients on grids that are not nested).
+enum class Coarsening { average, sample, nearest };
+/// "average", "sample", "nearest".
 char const* to_string(Coarsening c) noexcept;
 /// Parses a coarsening; throws Error{invalid_argument} naming `where` and the known names otherwise.
 Coarsening coarsening_from_string(std::string const& name, std::string const& where);
