@@ -22,7 +22,7 @@ bool exact_subsampling(Shape const& spatial, std::vector<index_t> const& extents
 RealTensor downsample_vertex_centred(RealTensor const& x, std::vector<index_t> const& extents) {
   int const d = x.rank() - 2;
   KONO_USER_REQUIRE(d >= 1 && d <= 3 && int(extents.size()) == d, invalid_argument,
-                    "downsample_vertex_centred: samples " << x.shape().to_string() << " are not [N, C, spatial...] with "
+                    "kono::app::downsample_vertex_centred: samples " << x.shape().to_string() << " are not [N, C, spatial...] with "
                                                           << extents.size() << " spatial axes (1 to 3)");
   Axes axes;
   axes.d = d;
@@ -31,15 +31,15 @@ RealTensor downsample_vertex_centred(RealTensor const& x, std::vector<index_t> c
     axes.n[a] = x.extent(2 + a);
     axes.m[a] = extents[std::size_t(a)];
     KONO_USER_REQUIRE(axes.m[a] >= 2 && axes.m[a] <= axes.n[a], invalid_argument,
-                      "cannot downsample samples " << x.shape().to_string() << " to " << axes.m[a]
+                      "kono::app::downsample_vertex_centred: cannot downsample samples " << x.shape().to_string() << " to " << axes.m[a]
                                                    << " nodes on axis " << a << " (2 to " << axes.n[a] << ")");
     axes.offset[a] = total;
     total += axes.m[a];
   }
   // Per coarse node: the fine node at or left of it and the weight of the one to its right,
   // from integer arithmetic (exact 0 when the coarse node is a fine node).
-  Kokkos::View<index_t*, Space> lo("kono::downsample::lo", std::size_t(total));
-  Kokkos::View<Real*, Space> weight("kono::downsample::weight", std::size_t(total));
+  Kokkos::View<index_t*, Space> lo("kono::app::downsample_vertex_centred::lo", std::size_t(total));
+  Kokkos::View<Real*, Space> weight("kono::app::downsample_vertex_centred::weight", std::size_t(total));
   auto lo_h = Kokkos::create_mirror_view(lo);
   auto weight_h = Kokkos::create_mirror_view(weight);
   for (int a = 0; a < d; ++a)
@@ -58,7 +58,7 @@ RealTensor downsample_vertex_centred(RealTensor const& x, std::vector<index_t> c
     coarse_points *= axes.m[a];
     fine_points *= axes.n[a];
   }
-  RealTensor out(WithoutInitializing_t{}, "kono::downsampled", Shape(shape));
+  RealTensor out(WithoutInitializing_t{}, "kono::app::downsample_vertex_centred::out", Shape(shape));
   auto src = x.data();
   auto dst = out.data();
   Kokkos::parallel_for(

@@ -3,6 +3,7 @@
 # kono eval (train_resolution / zero_shot in the JSON; the warning on stderr only for a model that
 # is not resolution-consistent) and kono validate --zero_shot.
 # -DKONO=exe -DLAUNCH="mpiexec ... -n 2" (or empty) -DDATA=darcy_16.h5 -DWORK=dir
+cmake_policy(SET CMP0054 NEW)  # quoted "fno" is a string, not the variable
 separate_arguments(launch UNIX_COMMAND "${LAUNCH}")
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
@@ -41,19 +42,19 @@ function(json_get var file)
 endfunction()
 
 set(small --data.file=${DATA} --data.train_samples=16 --data.test_samples=8 --train.epochs=2 --train.batch_size=4)
-set(fno --model.type=fno --model.modes=3,3 --model.hidden_channels=4 --model.layers=1)
+set(fno_args --model.type=fno --model.modes=3,3 --model.hidden_channels=4 --model.layers=1)
 # MgNO in grid units (not resolution-consistent). Once resolution-consistent MgNO is the default,
 # its grid-unit variant is --model.discretization=grid: use it when train --help lists it.
 execute_process(COMMAND ${KONO} train --help OUTPUT_VARIABLE train_help ERROR_QUIET)
-set(mgno --model.type=mgno --model.hidden_channels=4 --model.layers=1 --model.levels=2)
+set(mgno_args --model.type=mgno --model.hidden_channels=4 --model.layers=1 --model.levels=2)
 if(train_help MATCHES "--model.discretization")
-  list(APPEND mgno --model.discretization=grid)
+  list(APPEND mgno_args --model.discretization=grid)
 endif()
 
 # 1. Multi-resolution training on 16x16 (the data) and 8x8 (bilinear: 15/7 is not an integer),
 #    twice: the same model (its predictions compared exactly through kono eval's per-sample errors).
 foreach(run_id a b)
-  run(out err train ${small} ${fno} --data.resolutions=16,8 --out=fno_mr_${run_id}.h5)
+  run(out err train ${small} ${fno_args} --data.resolutions=16,8 --out=fno_mr_${run_id}.h5)
   expect("${out}" "multi-resolution on 16x16 \\(the data\\), 8x8 \\(bilinear interpolation\\); reference and test grid 16x16"
          "train --data.resolutions")
   expect("${out}" "epoch 2/2 .*test_h1" "train progress")
@@ -76,7 +77,7 @@ expect("${out}" "resolution-consistent: yes" "info of an FNO")
 # 2. Trained only on the 8x8 copies, evaluated on the 16x16 test set: zero-shot. FNO is
 #    resolution-consistent (no warning); grid-unit MgNO is not (a warning on stderr naming both).
 foreach(m fno mgno)
-  run(out err train ${small} ${${m}} --data.resolutions=8 --out=${m}_8.h5)
+  run(out err train ${small} ${${m}_args} --data.resolutions=8 --out=${m}_8.h5)
   run(out err eval --model=${m}_8.h5 --data.file=${DATA} --json=${m}_8.json)
   expect_not("${out}" "warning" "eval stdout")
   json_get(zero_shot ${m}_8.json zero_shot)
