@@ -36,11 +36,12 @@ std::vector<OptionSpec> train_option_specs() {
       {"data.input_channel_axis", "", "inputs only: [N, C, spatial...] (default: data.channel_axis)"},
       {"data.target_channel_axis", "", "targets only, e.g. true for Burgers [N, T, x] as T channels (default: data.channel_axis)"},
       {"data.resolutions", "",
-       "multi-resolution training: comma list of grid sizes (nodes per axis), e.g. 32,16; the samples (train and "
-       "test) are also used as coarser copies (exact subsampling when (n-1)/(m-1) is an integer, else bilinear "
-       "interpolation at the coarse nodes; vertex-centred grids x_i=i/(n-1)); each step takes its batch from one "
-       "grid, in a seeded order; the first size is the reference (model.reference_resolution, test metric, "
-       "train_resolution); the data's size must be listed or finer than all (empty: the data's grid only)"},
+       "multi-resolution training: comma list of grid sizes (nodes per axis), e.g. 32,16; the training samples are "
+       "also used as coarser copies at each size (exact subsampling when (n-1)/(m-1) is an integer, else bilinear "
+       "interpolation at the coarse nodes; vertex-centred grids x_i=i/(n-1)); an epoch makes every batch of every "
+       "grid once, each step on one grid, in an order seeded by train.seed; the first size is the reference "
+       "(model.reference_resolution, the grid of the test samples and metric, train_resolution); the data's size "
+       "must be listed or finer than all; not with pointwise normalisation (empty: the data's grid only)"},
       {"data.normalize_input", "none", "input normalisation: none, scalar, per_channel, pointwise"},
       {"data.normalize_target", "scalar", "target normalisation (training sees encoded targets)"},
       {"model.type", "fno",
@@ -179,24 +180,9 @@ TrainResult train_model(Options const& opt, MPI_Comm comm) {
   LayerConfig mopt = opt.section("model");
   mopt.erase("type");
   int const dim = x.shape().rank() - 2;
-  bool const takes_reference = [&] {
-    for (auto const& o : model_options(type))
-      if (o.key == "reference_resolution") return true;
-    return false;
-  }();
-  if (takes_reference) {
-    LayerConfig const want(reference);
-    if (mopt.contains("reference_resolution")) {
-      LayerConfig given = mopt.at("reference_resolution");
-      if (given.is_number_integer()) given = LayerConfig(std::vector<index_t>(reference.size(), given.get<index_t>()));
-      KONO_USER_REQUIRE(given == want, size_mismatch,
-                        "--model.reference_resolution=" << mopt.at("reference_resolution").dump() << " does not match the "
-                            << (grids.empty() ? "training data's grid " : "first of --data.resolutions ") << want.dump()
-                            << " (" << file << ": inputs " << x.shape().to_string()
-                            << "); leave it out, kono train sets it");
-    }
-    mopt["reference_resolution"] = want;
-  }
+  set_reference_resolution(mopt, type, reference,
+                           grids.empty() ? "the grid of the training data (" + file + ": inputs " + x.shape().to_string() + ")"
+                                         : "the first grid of --data.resolutions=" + opt.text("data.resolutions"));
   for (auto const& kv : {std::pair<char const*, long long>{"in_channels", x.extent(1)}, {"out_channels", y.extent(1)},
                          {"dim", dim}}) {
     if (mopt.contains(kv.first))

@@ -10,6 +10,7 @@
 #include <kono/operators/losses/relative_h1.hpp>
 #include <kono/operators/losses/relative_lp.hpp>
 #include <kono/operators/metrics/pdebench_metrics.hpp>
+#include <kono/operators/model_registry.hpp>
 
 #include "workflow.hpp"
 
@@ -194,6 +195,23 @@ ModelResolution model_resolution(LayerConfig const& architecture,
         }
     }
   return r;
+}
+
+void set_reference_resolution(LayerConfig& mopt, std::string const& type, std::vector<index_t> const& reference,
+                              std::string const& source) {
+  auto const& options = model_options(type);
+  if (std::none_of(options.begin(), options.end(), [](ModelOption const& o) { return o.key == "reference_resolution"; }))
+    return;
+  LayerConfig const want(reference);
+  if (mopt.contains("reference_resolution")) {
+    LayerConfig given = mopt.at("reference_resolution");
+    if (given.is_number_integer()) given = LayerConfig(std::vector<index_t>(reference.size(), given.get<index_t>()));
+    KONO_USER_REQUIRE(given == want, size_mismatch,
+                      "--model.reference_resolution=" << mopt.at("reference_resolution").dump() << " does not match "
+                                                      << source << " " << want.dump()
+                                                      << "; leave it out, kono train sets it");
+  }
+  mopt["reference_resolution"] = want;
 }
 
 std::string extents_text(std::vector<index_t> const& extents) {

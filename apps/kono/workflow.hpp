@@ -77,6 +77,13 @@ struct ModelResolution {
 };
 ModelResolution model_resolution(LayerConfig const& architecture,
                                  std::vector<std::pair<std::string, std::string>> const& provenance);
+/// Sets model_options["reference_resolution"] = `reference` (spatial extents of the training
+/// grid) when the model family `type` declares that option, as kono train sets in_channels from
+/// the data; leaves the options alone otherwise. A value the user gave (an array, or one number
+/// for every axis) must equal `reference`: else Error{size_mismatch} naming
+/// --model.reference_resolution, the grid and `source` (where the grid comes from).
+void set_reference_resolution(LayerConfig& model_options, std::string const& type, std::vector<index_t> const& reference,
+                              std::string const& source);
 /// [32, 32] -> "32x32".
 std::string extents_text(std::vector<index_t> const& extents);
 /// On rank 0 of comm, a warning on stderr when some of `grids` are zero-shot for a model that is
