@@ -32,6 +32,9 @@ std::vector<OptionSpec> generate_option_specs() {
       {"on_divergence", "stop", "stop (error naming the sample; no file) or record (keep going, reason stored)"},
       {"darcy.alpha", "2", "Gaussian random field smoothness (covariance (-Laplacian + tau^2)^-alpha)"},
       {"darcy.tau", "3", "Gaussian random field inverse length scale"},
+      {"darcy.max_wavenumber", "-1",
+       "field cutoff K per axis: -1 the default (255 in 2D, 63 in 3D), the same continuous field at every "
+       "resolution; K > 0 likewise with that cutoff; 0 all the grid resolves (the field then depends on the resolution)"},
       {"darcy.coefficient", "threshold", "threshold (two-phase, FNO benchmark) or lognormal"},
       {"darcy.high", "12", "threshold: coefficient where the field is positive"},
       {"darcy.low", "3", "threshold: coefficient elsewhere"},
@@ -57,6 +60,7 @@ DarcyDatasetOptions darcy_options(Options const& opt) {
   d.seed = std::uint64_t(opt.integer("seed"));
   d.alpha = opt.real("darcy.alpha");
   d.tau = opt.real("darcy.tau");
+  d.field_max_wavenumber = index_t(opt.integer("darcy.max_wavenumber"));
   std::string const coef = opt.text("darcy.coefficient");
   KONO_USER_REQUIRE(coef == "threshold" || coef == "lognormal", invalid_argument,
                     "--darcy.coefficient=" << coef << ": choose threshold or lognormal"

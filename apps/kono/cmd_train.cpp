@@ -174,8 +174,8 @@ TrainResult train_model(Options const& opt, MPI_Comm comm) {
     }
   }
 
-  // Model: channels and dimension (and the reference grid, for families that take one) come from
-  // the data.
+  // Model: channels and dimension come from the data, and so does the reference grid for families
+  // that take one (resolution-consistent models anchor their kernels to it: docs/resolution.md).
   std::string const type = opt.text("model.type");
   LayerConfig mopt = opt.section("model");
   mopt.erase("type");

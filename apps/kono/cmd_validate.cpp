@@ -14,6 +14,7 @@
 #include <kono/core/runtime.hpp>
 #include <kono/datasets/sample_shard.hpp>
 #include <kono/solvers/darcy.hpp>
+#include <kono/solvers/darcy_dataset.hpp>
 #include <kono/solvers/random_fields.hpp>
 
 #include "subcommands.hpp"
@@ -82,6 +83,8 @@ ResolutionReport validate_darcy(RealModel const& model, ModelMetadata const& met
   go.resolution = res;
   go.alpha = opt.real("darcy.alpha");
   go.tau = opt.real("darcy.tau");
+  // As kono generate darcy: the same continuous field for (seed, k) at every resolution.
+  go.max_wavenumber = darcy_default_max_wavenumber(2);
   GaussianRandomField grf(go);
   std::uint64_t const seed = std::uint64_t(opt.integer("seed"));
   index_t const points = res * res;

@@ -5,6 +5,7 @@
 #include <kono/operators/layer_registry.hpp>
 #include <kono/operators/layers/activation.hpp>
 #include <kono/operators/layers/conv.hpp>
+#include <kono/operators/layers/discretized_conv.hpp>
 #include <kono/operators/layers/domain_padding.hpp>
 #include <kono/operators/layers/grid_embedding.hpp>
 #include <kono/operators/layers/linear.hpp>
@@ -78,6 +79,7 @@ void register_builtin_layers() {
   Impl::register_conv_layers();
   Impl::register_spectral_layers();
   Impl::register_mgno_layers();
+  Impl::register_discretized_conv_layers();
 }
 
 #define KONO_INSTANTIATE_REGISTRY(S)                                                                          \

@@ -44,6 +44,7 @@ GaussianRandomFieldOptions field_options(DarcyDatasetOptions const& o) {
   f.tau = o.tau;
   f.sigma = o.sigma;
   f.boundary = o.field_boundary;
+  f.max_wavenumber = o.field_max_wavenumber < 0 ? darcy_default_max_wavenumber(o.dim) : o.field_max_wavenumber;
   return f;
 }
 
@@ -100,6 +101,9 @@ void DarcyDatasetOptions::validate() const {
   KONO_USER_REQUIRE(resolution >= darcy_min_resolution, invalid_argument,
                     fq << ": resolution = " << resolution << " nodes per axis, expected at least "
                        << darcy_min_resolution);
+  KONO_USER_REQUIRE(field_max_wavenumber >= -1, invalid_argument,
+                    fq << ": field_max_wavenumber = " << field_max_wavenumber
+                       << ", expected -1 (default cutoff), 0 (the grid's) or a cutoff > 0");
   KONO_USER_REQUIRE(std::isfinite(forcing), invalid_argument, fq << ": forcing = " << forcing << " is not finite");
   if (coefficient == DarcyCoefficient::threshold) {
     KONO_USER_REQUIRE(std::isfinite(high) && high > 0 && std::isfinite(low) && low > 0, invalid_argument,
@@ -240,7 +244,21 @@ DarcyDatasetReport generate_darcy_dataset(DarcyDatasetOptions const& options, MP
   w.write_attribute(obj, "resolution", std::int64_t(n));
   w.write_attribute(obj, "samples", std::int64_t(N));
   w.write_attribute(obj, "seed", std::to_string(options.seed));
-  w.write_attribute(obj, "rng", "sample k: SplitMix64 hash of (seed, k); Box-Muller normals, counter based");
+  bool const consistent = fo.max_wavenumber > 0;
+  w.write_attribute(obj, "rng",
+                    consistent ? "sample k: SplitMix64 hash of (seed, k); the normal of each wave vector is a Box-Muller "
+                                 "normal at a counter made of the wave vector (counter based, independent of the grid); "
+                                 "resolution-consistent: the same (seed, k) gives the same continuous field at any resolution"
+                               : "sample k: SplitMix64 hash of (seed, k); the normal of each wave vector is a Box-Muller "
+                                 "normal at a counter made of the wave vector (counter based); the cutoff is the grid's, "
+                                 "so the field depends on the resolution");
+  w.write_attribute(obj, "grf_max_wavenumber", std::int64_t(grf.max_wavenumber()));
+  w.write_attribute(obj, "grf_resolution_consistent", std::int64_t(consistent ? 1 : 0));
+  w.write_attribute(obj, "grf_sampling",
+                    consistent ? "continuous field truncated at wave numbers k_a <= grf_max_wavenumber, evaluated "
+                                 "exactly at the nodes (modes the grid does not resolve are aliased as point sampling "
+                                 "demands); identical at the shared points of any two resolutions"
+                               : "all wave numbers the grid resolves (k_a <= N-1); finer grids add modes");
   w.write_attribute(obj, "grid", "N nodes per axis at x_i = i/(N-1), boundary nodes included; C order, axis 0 = x0");
   w.write_attribute(obj, "discretisation",
                     d == 2 ? "finite differences, 5-point stencil, edge coefficient = harmonic mean of the nodal a, "

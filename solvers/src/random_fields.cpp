@@ -1,8 +1,10 @@
 #include <fftw3.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <utility>
+#include <vector>
 
 #include <kono/core/error.hpp>
 #include <kono/solvers/random_fields.hpp>
@@ -49,6 +51,9 @@ void GaussianRandomFieldOptions::validate() const {
                     fq << ": tau = " << tau << ", expected a finite value > 0");
   KONO_USER_REQUIRE(std::isfinite(sigma) && sigma != 0, invalid_argument,
                     fq << ": sigma = " << sigma << ", expected a finite value > 0 (or < 0 for tau^(alpha - dim/2))");
+  KONO_USER_REQUIRE(max_wavenumber >= 0 && max_wavenumber < (index_t(1) << 19), invalid_argument,
+                    fq << ": max_wavenumber = " << max_wavenumber
+                       << ", expected 0 (all the grid resolves) or a cutoff in 1 .. 2^19 - 1");
 }
 
 double GaussianRandomFieldOptions::effective_sigma() const {
@@ -66,15 +71,27 @@ double hashed_normal(std::uint64_t stream_seed, std::uint64_t i) noexcept {
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * pi * u2);
 }
 
+double mode_normal(std::uint64_t stream_seed, std::array<index_t, 3> const& k, int part) noexcept {
+  // 20 bits per component (offset 2^19): the counter 2 key + part stays below 2^61, so the
+  // 2 i, 2 i + 1 of hashed_normal() never wrap and distinct (k, part) never share a counter.
+  std::uint64_t const off = std::uint64_t(1) << 19, mask = (std::uint64_t(1) << 20) - 1;
+  std::uint64_t const key = ((std::uint64_t(k[0]) + off) & mask) << 40 | ((std::uint64_t(k[1]) + off) & mask) << 20 |
+                            ((std::uint64_t(k[2]) + off) & mask);
+  return hashed_normal(stream_seed, 2 * key + std::uint64_t(part & 1));
+}
+
 struct GaussianRandomField::Impl {
   GaussianRandomFieldOptions opt;
   double sigma = 1;
   index_t n = 0;
+  index_t kmax = 0;  // cutoff in use
   index_t total = 0;
   fftw_plan plan = nullptr;
   double* real_buf = nullptr;          // neumann: in/out of the in-place DCT-I; periodic: c2r output
   fftw_complex* complex_buf = nullptr;  // periodic: half spectrum
   index_t half_total = 0;
+  std::vector<double> amp_table;  // sqrt(mu) by integer |k|^2, when small enough to tabulate
+  std::vector<index_t> fold;      // grid frequency of wave number k (neumann: 0..K; periodic: -K..K at k + K)
 
   ~Impl() {
     if (plan) fftw_destroy_plan(plan);
@@ -82,14 +99,12 @@ struct GaussianRandomField::Impl {
     if (complex_buf) fftw_free(complex_buf);
   }
 
-  // Wave number of FFT index i on n points (periodic), or i itself (neumann).
-  double wavenumber(index_t i) const {
-    if (opt.boundary == RandomFieldBoundary::neumann) return static_cast<double>(i);
-    return static_cast<double>(i <= n / 2 ? i : i - n);
-  }
   double eigenvalue_sq(double k2) const {
     double const lam = (opt.boundary == RandomFieldBoundary::periodic ? 4.0 * pi * pi : pi * pi) * k2 + opt.tau * opt.tau;
     return sigma * sigma * std::pow(lam, -opt.alpha);
+  }
+  double amplitude(std::int64_t k2) const {
+    return std::size_t(k2) < amp_table.size() ? amp_table[std::size_t(k2)] : std::sqrt(eigenvalue_sq(double(k2)));
   }
 };
 
@@ -100,9 +115,32 @@ GaussianRandomField::GaussianRandomField(GaussianRandomFieldOptions const& optio
   m.sigma = options.effective_sigma();
   m.n = options.resolution;
   m.total = ipow(m.n, options.dim);
+  bool const periodic = options.boundary == RandomFieldBoundary::periodic;
+  m.kmax = options.max_wavenumber > 0 ? options.max_wavenumber
+                                       : (periodic ? std::max<index_t>(1, (m.n - 1) / 2) : m.n - 1);
+  KONO_USER_REQUIRE(m.kmax >= 1 && m.kmax < (index_t(1) << 19), invalid_argument,
+                    "kono::GaussianRandomField: cutoff " << m.kmax << " for resolution " << m.n
+                                                         << ", expected 1 <= max_wavenumber < 2^19");
   int dims[3] = {int(m.n), int(m.n), int(m.n)};
   KONO_USER_REQUIRE(m.n < (index_t(1) << 30), invalid_argument,
                     "kono::GaussianRandomField: resolution " << m.n << " too large for FFTW's int extents");
+  // Fold table: the grid frequency each kept wave number equals at the grid points.
+  if (periodic) {
+    m.fold.resize(std::size_t(2 * m.kmax + 1));
+    for (index_t k = -m.kmax; k <= m.kmax; ++k) m.fold[std::size_t(k + m.kmax)] = ((k % m.n) + m.n) % m.n;
+  } else {
+    index_t const M = m.n - 1, period = 2 * M;  // cos(pi k j / M) = cos(pi r j / M), r = k mod 2M, reflected
+    m.fold.resize(std::size_t(m.kmax + 1));
+    for (index_t k = 0; k <= m.kmax; ++k) {
+      index_t const r = k % period;
+      m.fold[std::size_t(k)] = r <= M ? r : period - r;
+    }
+  }
+  std::int64_t const k2max = std::int64_t(options.dim) * std::int64_t(m.kmax) * std::int64_t(m.kmax);
+  if (k2max < (std::int64_t(1) << 21)) {
+    m.amp_table.resize(std::size_t(k2max + 1));
+    for (std::int64_t q = 0; q <= k2max; ++q) m.amp_table[std::size_t(q)] = std::sqrt(m.eigenvalue_sq(double(q)));
+  }
   m.real_buf = fftw_alloc_real(static_cast<std::size_t>(m.total));
   KONO_USER_REQUIRE(m.real_buf, invalid_argument,
                     "kono::GaussianRandomField: cannot allocate " << m.total << " doubles for a "
@@ -110,7 +148,7 @@ GaussianRandomField::GaussianRandomField(GaussianRandomFieldOptions const& optio
                                                                    << " field");
   // FFTW_ESTIMATE: planning does not touch the buffers and is deterministic, so every rank uses
   // the same algorithm and produces the same bits for the same sample.
-  if (options.boundary == RandomFieldBoundary::neumann) {
+  if (!periodic) {
     fftw_r2r_kind kinds[3] = {FFTW_REDFT00, FFTW_REDFT00, FFTW_REDFT00};
     m.plan = fftw_plan_r2r(options.dim, dims, m.real_buf, m.real_buf, kinds, FFTW_ESTIMATE);
   } else {
@@ -128,6 +166,7 @@ GaussianRandomField& GaussianRandomField::operator=(GaussianRandomField&&) noexc
 
 GaussianRandomFieldOptions const& GaussianRandomField::options() const noexcept { return m_impl->opt; }
 index_t GaussianRandomField::size() const noexcept { return m_impl->total; }
+index_t GaussianRandomField::max_wavenumber() const noexcept { return m_impl->kmax; }
 
 StructuredGrid GaussianRandomField::grid() const {
   int const d = m_impl->opt.dim;
@@ -162,64 +201,73 @@ void GaussianRandomField::sample_into(std::uint64_t seed, index_t sample_index, 
   Impl& m = *m_impl;
   std::uint64_t const s = sample_seed(seed, sample_index, stream);
   int const d = m.opt.dim;
-  index_t const n = m.n;
-  index_t ext[3] = {1, 1, 1};
-  for (int a = 0; a < d; ++a) ext[3 - d + a] = n;  // pad leading axes with extent 1
+  index_t const n = m.n, K = m.kmax;
+  // Mode loops over axes 0..d-1 (unused axes run over {0} only).
+  index_t const kb1 = d >= 2 ? K : 0, kb2 = d >= 3 ? K : 0;
 
   if (m.opt.boundary == RandomFieldBoundary::neumann) {
-    // u_j = sum_k sqrt(mu_k) xi_k prod_a c(k_a) cos(pi k_a j_a / (n-1)). FFTW's REDFT00 computes
-    // Y_j = X_0 + (-1)^j X_{n-1} + 2 sum_{0<k<n-1} X_k cos(pi j k/(n-1)) per axis, so interior
-    // modes enter with a factor 1/2.
-    auto axis_factor = [n](index_t k) {
-      double const norm = k == 0 ? 1.0 : std::sqrt(2.0);
-      double const w = (k == 0 || k == n - 1) ? 1.0 : 0.5;
-      return norm * w;
-    };
-    for (index_t i0 = 0; i0 < ext[0]; ++i0)
-      for (index_t i1 = 0; i1 < ext[1]; ++i1)
-        for (index_t i2 = 0; i2 < ext[2]; ++i2) {
-          index_t const lin = (i0 * ext[1] + i1) * ext[2] + i2;
-          double const k2 = double(i0) * i0 + double(i1) * i1 + double(i2) * i2;
-          double v = 0;
-          if (lin != 0) {
-            double f = std::sqrt(m.eigenvalue_sq(k2)) * hashed_normal(s, std::uint64_t(lin));
-            if (ext[0] > 1) f *= axis_factor(i0);
-            if (ext[1] > 1) f *= axis_factor(i1);
-            f *= axis_factor(i2);
-            v = f;
-          }
-          m.real_buf[lin] = v;
+    // u_j = sum_k sqrt(mu_k) xi_k prod_a c(k_a) cos(pi k_a j_a / (n-1)). At the nodes mode k
+    // equals mode fold(k) in [0, n-1], so the folded coefficients are summed per grid
+    // frequency; FFTW's REDFT00 then computes Y_j = X_0 + (-1)^j X_{n-1}
+    // + 2 sum_{0<q<n-1} X_q cos(pi j q/(n-1)) per axis, so interior frequencies enter halved.
+    std::fill(m.real_buf, m.real_buf + m.total, 0.0);
+    double const r2 = std::sqrt(2.0);
+    auto const& f = m.fold;
+    for (index_t k0 = 0; k0 <= K; ++k0)
+      for (index_t k1 = 0; k1 <= kb1; ++k1)
+        for (index_t k2 = 0; k2 <= kb2; ++k2) {
+          if (k0 == 0 && k1 == 0 && k2 == 0) continue;
+          double c = m.amplitude(std::int64_t(k0) * k0 + std::int64_t(k1) * k1 + std::int64_t(k2) * k2) *
+                     mode_normal(s, {k0, k1, k2}, 0);
+          if (k0) c *= r2;
+          if (k1) c *= r2;
+          if (k2) c *= r2;
+          index_t lin = f[std::size_t(k0)];
+          if (d >= 2) lin = lin * n + f[std::size_t(k1)];
+          if (d >= 3) lin = lin * n + f[std::size_t(k2)];
+          m.real_buf[lin] += c;
+        }
+    index_t const M = n - 1;
+    auto w = [M](index_t q) { return (q == 0 || q == M) ? 1.0 : 0.5; };
+    index_t const e1 = d >= 2 ? n : 1, e2 = d >= 3 ? n : 1;
+    for (index_t q0 = 0; q0 < n; ++q0)
+      for (index_t q1 = 0; q1 < e1; ++q1)
+        for (index_t q2 = 0; q2 < e2; ++q2) {
+          double v = w(q0);
+          if (d >= 2) v *= w(q1);
+          if (d >= 3) v *= w(q2);
+          m.real_buf[(q0 * e1 + q1) * e2 + q2] *= v;
         }
     fftw_execute(m.plan);
   } else {
-    // Hermitian coefficients a_k = sqrt(mu_k) (xi_k + conj(xi_{-k})) / sqrt(2) from complex
-    // normals xi indexed over the full grid, so E|a_k|^2 = mu_k for every k, including the
-    // self-conjugate ones (k = -k mod n), whose a_k is real.
+    // Hermitian coefficients a_k = sqrt(mu_k) (z_k + conj(z_{-k})) / sqrt(2) from complex
+    // normals z keyed by the wave vector, so E|a_k|^2 = mu_k and a_{-k} = conj(a_k) bit for bit.
+    // At the points j/n, mode k equals grid frequency k mod n: the sums per frequency are
+    // accumulated into the half spectrum (last-axis frequency <= n/2; the others follow from
+    // Hermitian symmetry) for the complex-to-real transform.
+    std::fill(&m.complex_buf[0][0], &m.complex_buf[0][0] + 2 * m.half_total, 0.0);
     index_t const nh = n / 2 + 1;
     double const r2 = 1.0 / std::sqrt(2.0);
-    auto neg = [](index_t i, index_t e) { return i == 0 ? 0 : e - i; };
-    for (index_t i0 = 0; i0 < ext[0]; ++i0)
-      for (index_t i1 = 0; i1 < ext[1]; ++i1)
-        for (index_t i2 = 0; i2 < nh; ++i2) {
-          index_t const h = (i0 * ext[1] + i1) * nh + i2;
-          index_t const lin = (i0 * ext[1] + i1) * ext[2] + i2;
-          index_t const lin_neg = (neg(i0, ext[0]) * ext[1] + neg(i1, ext[1])) * ext[2] + neg(i2, ext[2]);
-          double re = 0, im = 0;
-          if (lin != 0) {
-            double k2 = 0;
-            if (ext[0] > 1) k2 += m.wavenumber(i0) * m.wavenumber(i0);
-            if (ext[1] > 1) k2 += m.wavenumber(i1) * m.wavenumber(i1);
-            k2 += m.wavenumber(i2) * m.wavenumber(i2);
-            double const amp = std::sqrt(m.eigenvalue_sq(k2));
-            double const xr = hashed_normal(s, 2 * std::uint64_t(lin)) * r2;
-            double const xi = hashed_normal(s, 2 * std::uint64_t(lin) + 1) * r2;
-            double const yr = hashed_normal(s, 2 * std::uint64_t(lin_neg)) * r2;
-            double const yi = hashed_normal(s, 2 * std::uint64_t(lin_neg) + 1) * r2;
-            re = amp * (xr + yr) * r2;
-            im = amp * (xi - yi) * r2;
-          }
-          m.complex_buf[h][0] = re;
-          m.complex_buf[h][1] = im;
+    auto const& f = m.fold;
+    index_t const kb0 = K;
+    for (index_t k0 = -kb0; k0 <= kb0; ++k0)
+      for (index_t k1 = -kb1; k1 <= kb1; ++k1)
+        for (index_t k2 = -kb2; k2 <= kb2; ++k2) {
+          if (k0 == 0 && k1 == 0 && k2 == 0) continue;
+          index_t const q0 = f[std::size_t(k0 + K)], q1 = f[std::size_t(k1 + K)], q2 = f[std::size_t(k2 + K)];
+          index_t const qlast = d == 1 ? q0 : (d == 2 ? q1 : q2);
+          if (qlast >= nh) continue;
+          double const amp =
+              m.amplitude(std::int64_t(k0) * k0 + std::int64_t(k1) * k1 + std::int64_t(k2) * k2);
+          std::array<index_t, 3> const kp{k0, k1, k2}, km{-k0, -k1, -k2};
+          double const xr = mode_normal(s, kp, 0) * r2, xi = mode_normal(s, kp, 1) * r2;
+          double const yr = mode_normal(s, km, 0) * r2, yi = mode_normal(s, km, 1) * r2;
+          index_t h = 0;
+          if (d == 1) h = q0;
+          if (d == 2) h = q0 * nh + q1;
+          if (d == 3) h = (q0 * n + q1) * nh + q2;
+          m.complex_buf[h][0] += amp * (xr + yr) * r2;
+          m.complex_buf[h][1] += amp * (xi - yi) * r2;
         }
     fftw_execute(m.plan);
   }

@@ -116,7 +116,7 @@ std::size_t layer_parameters(std::size_t f, std::size_t c, std::size_t L, std::s
 }
 
 TEST(Mgno, DefaultParameterCountFollowsTheFormulaAndFitsTheFnoBudget) {
-  auto model = kono::create_model<Space, float>("mgno", LayerConfig::object(), 1);
+  auto model = kono::create_model<Space, float>("mgno", {{"reference_resolution", 16}}, 1);
   // Defaults: 1 -> 1 channel plus 2 grid coordinates (positional embedding, no parameters) into
   // the first layer, hidden 13, 6 layers, 4 levels, 1 pre- and 1 post-smoothing step per level,
   // 3x3 projection.
@@ -127,12 +127,13 @@ TEST(Mgno, DefaultParameterCountFollowsTheFormulaAndFitsTheFnoBudget) {
   auto other = kono::create_model<Space, float>(
       "mgno",
       {{"hidden_channels", 5}, {"layers", 2}, {"levels", 3}, {"iterations", 2}, {"post_iterations", 0}, {"in_channels", 2},
-       {"positional_embedding", false}},
+       {"positional_embedding", false}, {"discretization", "grid"}},
       1);
   EXPECT_EQ(other.num_parameters(), layer_parameters(2, 5, 3, 2, 0) + layer_parameters(5, 5, 3, 2, 0) + (9 * 5 + 1));
   // With the embedding the first layer sees in_channels + dim channels.
   auto embedded = kono::create_model<Space, float>(
-      "mgno", {{"hidden_channels", 5}, {"layers", 2}, {"levels", 3}, {"iterations", 2}, {"post_iterations", 0}, {"in_channels", 2}},
+      "mgno", {{"hidden_channels", 5}, {"layers", 2}, {"levels", 3}, {"iterations", 2}, {"post_iterations", 0}, {"in_channels", 2},
+               {"reference_resolution", {32, 24}}},
       1);
   EXPECT_EQ(embedded.num_parameters(), layer_parameters(4, 5, 3, 2, 0) + layer_parameters(5, 5, 3, 2, 0) + (9 * 5 + 1));
 }
@@ -146,26 +147,38 @@ TEST(Mgno, OptionsAreCheckedWithClearErrors) {
                     "3 values for a 2D problem");
   EXPECT_KONO_ERROR((kono::create_layer<Space, double>(layer_config(2, 1, 2, 2, {0, 1}, 0, "zero"))), invalid_argument,
                     "iterations[0] must be >= 1");
-  auto reflect = kono::create_model<Space, float>("mgno", {{"padding", "reflect"}, {"levels", 4}}, 1);
+  EXPECT_KONO_ERROR(kono::model_architecture("mgno", LayerConfig::object()), invalid_argument,
+                    "--model.discretization=consistent needs --model.reference_resolution");
+  EXPECT_KONO_ERROR(kono::model_architecture("mgno", {{"discretization", "fine"}}), invalid_argument,
+                    "--model.discretization must be consistent or grid");
+  auto reflect =
+      kono::create_model<Space, float>("mgno", {{"padding", "reflect"}, {"levels", 4}, {"discretization", "grid"}}, 1);
   EXPECT_NO_THROW(reflect.output_shape(Shape{1, 1, 16, 16}));  // 16, 8, 4, 2
   EXPECT_KONO_ERROR(reflect.output_shape(Shape{1, 1, 16, 7}), size_mismatch, "reflect padding needs extent >= 2");
 }
 
+// Grid-unit models on their grid; resolution-consistent ones (projection a discretized_conv) on a
+// grid twice as fine as their training grid.
 TEST(Mgno, WholeModelGradients) {
-  for (LayerConfig const& padding : {LayerConfig("zero"), LayerConfig("periodic"), LayerConfig("reflect")}) {
-    SCOPED_TRACE("padding " + padding.dump());
-    LayerConfig const opt{{"in_channels", 2},     {"out_channels", 1}, {"hidden_channels", 3}, {"layers", 2},
-                          {"levels", 3},          {"iterations", {1, 2, 1}}, {"post_iterations", {1, 0, 0}},
-                          {"padding", padding}};
-    auto model = kono::create_model<Space, double>("mgno", opt, 11);
-    kono::test::gradcheck(model.root(), kono::test::random_tensor(Shape{2, 2, 7, 6}, 5), {1e-6, 1e-5, 1e-8, 150});
-  }
+  for (LayerConfig const& padding : {LayerConfig("zero"), LayerConfig("periodic"), LayerConfig("reflect")})
+    for (bool consistent : {false, true}) {
+      SCOPED_TRACE("padding " + padding.dump() + (consistent ? " consistent" : " grid"));
+      LayerConfig opt{{"in_channels", 2},     {"out_channels", 1}, {"hidden_channels", 3}, {"layers", 2},
+                      {"levels", 3},          {"iterations", {1, 2, 1}}, {"post_iterations", {1, 0, 0}},
+                      {"padding", padding}, {"discretization", consistent ? "consistent" : "grid"}};
+      if (consistent) opt["reference_resolution"] = {7, 6};
+      auto model = kono::create_model<Space, double>("mgno", opt, 11);
+      Shape const in = consistent ? Shape{1, 2, 13, 11} : Shape{2, 2, 7, 6};
+      kono::test::gradcheck(model.root(), kono::test::random_tensor(in, 5), {1e-6, 1e-5, 1e-8, 150});
+    }
 }
 
 TEST(Mgno, SaveLoadGivesIdenticalPredictions) {
   kono::test::TempDir dir("mgno_io");
   auto model = kono::create_model<Space, float>(
-      "mgno", {{"hidden_channels", 4}, {"layers", 2}, {"levels", 3}, {"padding", {"zero", "periodic"}}}, 9);
+      "mgno",
+      {{"hidden_channels", 4}, {"layers", 2}, {"levels", 3}, {"padding", {"zero", "periodic"}}, {"reference_resolution", {6, 5}}},
+      9);
   kono::save_model(dir.file("m.h5"), model, {}, MPI_COMM_SELF);
   auto loaded = kono::load_model<Space, float>(dir.file("m.h5"), MPI_COMM_SELF);
   EXPECT_EQ(loaded.model.model_type(), "mgno");
@@ -184,9 +197,13 @@ void count_allocation(Kokkos::Profiling::SpaceHandle, char const*, void const*, 
 
 // After the first forward/backward of a shape, a step reuses every buffer.
 TEST(Mgno, SteadyStateForwardBackwardAllocatesNothing) {
-  auto model = kono::create_model<Space, float>("mgno", {{"hidden_channels", 4}, {"layers", 2}, {"levels", 3}}, 3);
+  for (bool consistent : {false, true}) {  // consistent: on a grid twice as fine as its training grid
+  SCOPED_TRACE(consistent ? "consistent" : "grid");
+  LayerConfig opt{{"hidden_channels", 4}, {"layers", 2}, {"levels", 3}, {"discretization", "grid"}};
+  if (consistent) opt = {{"hidden_channels", 4}, {"layers", 2}, {"levels", 3}, {"reference_resolution", {5, 8}}};
+  auto model = kono::create_model<Space, float>("mgno", opt, 3);
   using T = kono::Tensor<Space, float>;
-  Shape const in{2, 1, 9, 8};
+  Shape const in = consistent ? Shape{2, 1, 9, 16} : Shape{2, 1, 9, 8};
   T x("x", in), y("y", model.root().output_shape(in)), dy("dy", y.shape()), dx("dx", in);
   x.fill(0.5f);
   dy.fill(1.0f);
@@ -206,6 +223,19 @@ TEST(Mgno, SteadyStateForwardBackwardAllocatesNothing) {
   { T probe("probe", Shape{4}); }
   Kokkos::Tools::Experimental::set_allocate_data_callback(nullptr);
   EXPECT_EQ(g_allocations, 1) << "allocation callback not called";
+  }
+}
+
+// A model file written before resolution-consistent MgNO (tests/data/mgno_grid_units_v1.h5: kono at
+// a61ec15, darcy_16, 1 layer, hidden 2, 2 levels) loads as a grid-unit model with its old architecture.
+TEST(Mgno, ModelFilesFromBeforeResolutionConsistencyLoad) {
+  auto loaded = kono::load_model<Space, float>(KONO_TEST_DATA_DIR "/mgno_grid_units_v1.h5", MPI_COMM_SELF);
+  EXPECT_EQ(loaded.model.model_type(), "mgno");
+  std::string const arch = loaded.model.architecture().dump();
+  EXPECT_EQ(arch.find("reference_extents"), std::string::npos) << arch;
+  EXPECT_EQ(arch.find("discretized_conv"), std::string::npos) << arch;
+  EXPECT_EQ(loaded.model.num_parameters(), 478u);
+  EXPECT_NO_THROW(loaded.model.output_shape(Shape{1, 1, 16, 16}));
 }
 }  // namespace
 namespace {

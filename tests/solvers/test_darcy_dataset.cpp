@@ -77,6 +77,9 @@ TEST(DarcyDataset, SameBitsOnTheWorldCommunicatorAndOnOneRank) {
   EXPECT_DOUBLE_EQ(world.read_attribute<double>("/train", "grf_alpha"), 2.0);
   EXPECT_DOUBLE_EQ(world.read_attribute<double>("/train", "grf_tau"), 3.0);
   EXPECT_DOUBLE_EQ(world.read_attribute<double>("/train", "grf_sigma"), 3.0);
+  EXPECT_EQ(world.read_attribute<std::int64_t>("/train", "grf_max_wavenumber"), 255);
+  EXPECT_EQ(world.read_attribute<std::int64_t>("/train", "grf_resolution_consistent"), 1);
+  EXPECT_NE(world.read_attribute<std::string>("/train", "rng").find("resolution-consistent"), std::string::npos);
   EXPECT_DOUBLE_EQ(world.read_attribute<double>("/train", "ksp_rtol"), 1e-10);
   EXPECT_EQ(world.read_attribute<std::string>("/train", "kono_version"), KONO_VERSION_STRING);
   auto const its = world.read_array<std::int64_t>("/train/solver/iterations");

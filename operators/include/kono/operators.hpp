@@ -8,6 +8,7 @@
 #include <kono/operators/layers/activation.hpp>
 #include <kono/operators/layers/conv.hpp>
 #include <kono/operators/layers/conv_transpose.hpp>
+#include <kono/operators/layers/discretized_conv.hpp>
 #include <kono/operators/layers/grid_embedding.hpp>
 #include <kono/operators/layers/linear.hpp>
 #include <kono/operators/layers/sequential.hpp>
@@ -26,4 +27,5 @@
 #include <kono/operators/optimizers/lr_schedule.hpp>
 #include <kono/operators/optimizers/optimizer_registry.hpp>
 #include <kono/operators/optimizers/sgd.hpp>
+#include <kono/operators/resolution/grid_transfer.hpp>
 #include <kono/operators/training/trainer.hpp>

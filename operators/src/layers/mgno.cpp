@@ -10,6 +10,7 @@
 #include <kono/operators/layers/activation.hpp>
 #include <kono/operators/layers/conv.hpp>
 #include <kono/operators/layers/conv_transpose.hpp>
+#include <kono/operators/layers/discretized_conv.hpp>
 
 namespace kono {
 
@@ -65,6 +66,12 @@ MgnoParams MgnoParams::normalized() const {
   p.post_iterations.back() = 0;
   p.padding_mode.assign(static_cast<std::size_t>(dim), padding_mode.empty() ? PaddingMode::zero : padding_mode[0]);
   if (padding_mode.size() > 1) p.padding_mode = padding_mode;
+  if (!reference_extents.empty()) {
+    p.reference_extents = Impl::expand_axes(reference_extents, dim, 0, 2, "reference_extents", mgno_where);
+  } else {
+    KONO_USER_REQUIRE(!fine_smoothing, invalid_argument,
+                      mgno_where << ": fine_smoothing needs reference_extents (a resolution-consistent layer)");
+  }
   return p;
 }
 
@@ -72,7 +79,8 @@ MgnoParams MgnoParams::from_config(LayerConfig const& cfg) {
   std::string const where = mgno_where;
   Impl::check_config_keys(cfg, "mgno_layer",
                           {"dim", "in_channels", "out_channels", "levels", "iterations", "post_iterations",
-                           "padding_mode", "activation", "restrict_residual", "equalized_lr"},
+                           "padding_mode", "activation", "restrict_residual", "equalized_lr", "reference_extents",
+                           "fine_smoothing"},
                           where);
   MgnoParams p;
   p.dim = config_get<int>(cfg, "dim", where, 2);
@@ -97,6 +105,8 @@ MgnoParams MgnoParams::from_config(LayerConfig const& cfg) {
   p.activation = config_get<std::string>(cfg, "activation", where, "gelu");
   p.restrict_residual = config_get<bool>(cfg, "restrict_residual", where, true);
   p.equalized_lr = config_get<bool>(cfg, "equalized_lr", where, false);
+  p.reference_extents = Impl::config_axes(cfg, "reference_extents", p.dim, where, {});
+  p.fine_smoothing = config_get<bool>(cfg, "fine_smoothing", where, false);
   return p.normalized();
 }
 
@@ -116,6 +126,10 @@ LayerConfig MgnoParams::to_config() const {
   cfg["activation"] = p.activation;
   cfg["restrict_residual"] = p.restrict_residual;
   cfg["equalized_lr"] = p.equalized_lr;
+  if (!p.reference_extents.empty()) {
+    cfg["reference_extents"] = p.reference_extents;
+    cfg["fine_smoothing"] = p.fine_smoothing;
+  }
   return cfg;
 }
 
@@ -124,7 +138,7 @@ LayerConfig MgnoParams::to_config() const {
 // reverse. Tensor 0 is the layer input; every other tensor comes from the workspace.
 
 namespace {
-enum class OpKind { layer, sub, add, add_crop };
+enum class OpKind { layer, sub, add, add_crop, transfer };
 
 template <class MemorySpace, class Scalar>
 struct MgnoOp {
@@ -133,6 +147,8 @@ struct MgnoOp {
   int a, b;   ///< operand tensors (b unused for layer)
   int out;
   std::unique_ptr<typename Layer<MemorySpace, Scalar>::Context> ctx;
+  double factor = 1;                                        ///< extra output factor of a layer op
+  GridTransfer<MemorySpace, Scalar> const* grid = nullptr;  ///< OpKind::transfer
 };
 
 template <class MemorySpace, class Scalar>
@@ -207,6 +223,9 @@ int MgnoLayer<MemorySpace, Scalar>::add_child(std::unique_ptr<base> layer, std::
     if (auto const* c = dynamic_cast<Conv<MemorySpace, Scalar> const*>(layer.get())) {
       fan = c->params().in_channels;
       for (int k : c->params().kernel) fan *= k;
+    } else if (auto const* d = dynamic_cast<DiscretizedConv<MemorySpace, Scalar> const*>(layer.get())) {
+      fan = d->params().in_channels;
+      for (int k : d->params().kernel) fan *= k;
     } else if (auto const* t = dynamic_cast<ConvTranspose<MemorySpace, Scalar> const*>(layer.get())) {
       fan = t->params().out_channels;
       for (int k : t->params().kernel) fan *= k;
@@ -240,6 +259,25 @@ MgnoLayer<MemorySpace, Scalar>::MgnoLayer(MgnoParams const& params) : m_options(
   };
   m_roles.b = add_child(conv(cf, cu, 1, 1, true), "b");
   int const L = p.levels;
+  std::vector<std::vector<index_t>> ref_levels;
+  if (!p.reference_extents.empty())
+    ref_levels = level_extents(std::vector<index_t>(p.reference_extents.begin(), p.reference_extents.end()));
+  // With a reference grid A_0 approximates a second-order differential operator: on finer grids
+  // its zero-sum part is scaled by (h0/h)^2. Coarser levels only ever see their training grid.
+  auto operator_a = [&](int l) -> std::unique_ptr<base> {
+    if (ref_levels.empty() || l > 0) return conv(cu, cf, 3, 1, false);
+    DiscretizedConvParams d;
+    d.dim = p.dim;
+    d.in_channels = cu;
+    d.out_channels = cf;
+    d.kernel = {3};
+    d.padding_mode = p.padding_mode;
+    d.bias = false;
+    d.discretization = KernelDiscretization::differential;
+    d.order = 2;
+    for (index_t e : ref_levels[std::size_t(l)]) d.reference_extents.push_back(int(e));
+    return std::make_unique<DiscretizedConv<MemorySpace, Scalar>>(d);
+  };
   m_roles.A.assign(std::size_t(L), -1);
   m_roles.S.resize(std::size_t(L));
   m_roles.post_S.resize(std::size_t(L));
@@ -252,7 +290,7 @@ MgnoLayer<MemorySpace, Scalar>::MgnoLayer(MgnoParams const& params) : m_options(
     int const pre = p.iterations[ul], post = p.post_iterations[ul];
     // A_l is created only where some step uses it: the first step on level 0 is u = S f (u = 0).
     bool const uses_a = (l == 0 ? pre - 1 : pre) + post > 0 || (l + 1 < L && p.restrict_residual);
-    if (uses_a) m_roles.A[ul] = add_child(conv(cu, cf, 3, 1, false), lv + "A");
+    if (uses_a) m_roles.A[ul] = add_child(operator_a(l), lv + "A");
     for (int i = 0; i < pre; ++i) m_roles.S[ul].push_back(add_child(conv(cf, cu, 3, 1, false), lv + "S" + std::to_string(i)));
     for (int i = 0; i < post; ++i)
       m_roles.post_S[ul].push_back(add_child(conv(cf, cu, 3, 1, false), lv + "post_S" + std::to_string(i)));
@@ -302,6 +340,15 @@ Shape MgnoLayer<MemorySpace, Scalar>::output_shape(Shape const& in) const {
                       mgno_where << ": input of shape " << in.to_string() << " has an empty spatial axis");
     spatial.push_back(in[2 + a]);
   }
+  if (!p.reference_extents.empty()) {
+    (void)fine_grids(spatial);  // axes refined alike
+    for (int a = 0; a < p.dim; ++a)
+      KONO_USER_REQUIRE(p.padding_mode[std::size_t(a)] == PaddingMode::periodic || spatial[std::size_t(a)] >= 2,
+                        size_mismatch,
+                        mgno_where << ": input of shape " << in.to_string() << " has extent 1 on spatial axis " << a
+                                   << " (a resolution-consistent layer needs at least 2 grid points)");
+    spatial.assign(p.reference_extents.begin(), p.reference_extents.end());
+  }
   auto const levels = level_extents(spatial);
   for (int l = 0; l < p.levels; ++l)
     for (int a = 0; a < p.dim; ++a)
@@ -312,6 +359,64 @@ Shape MgnoLayer<MemorySpace, Scalar>::output_shape(Shape const& in) const {
                                    << levels[std::size_t(l)][std::size_t(a)] << " on spatial axis " << a
                                    << " (use fewer levels)");
   return in.with_extent(1, p.out_channels);
+}
+
+template <class MemorySpace, class Scalar>
+std::vector<GridPoints> MgnoLayer<MemorySpace, Scalar>::grid_points() const {
+  std::vector<GridPoints> g;
+  for (PaddingMode m : m_options.padding_mode)
+    g.push_back(m == PaddingMode::periodic ? GridPoints::periodic : GridPoints::nodes);
+  return g;
+}
+
+template <class MemorySpace, class Scalar>
+std::vector<std::vector<index_t>> MgnoLayer<MemorySpace, Scalar>::fine_grids(std::vector<index_t> const& extents) const {
+  MgnoParams const& p = m_options;
+  KONO_USER_REQUIRE(!p.reference_extents.empty(), wrong_state,
+                    mgno_where << ": fine_grids needs reference_extents (a resolution-consistent layer)");
+  std::vector<GridPoints> const points = grid_points();
+  // Levels above the reference grid per axis: round(log2(n / ref)), at least 1 when n > ref.
+  std::vector<int> levels_above;
+  bool finer = false, coarser = false;
+  for (int a = 0; a < p.dim; ++a) {
+    index_t const n = extents[std::size_t(a)], ref = p.reference_extents[std::size_t(a)];
+    levels_above.push_back(n > ref ? std::max(1, int(std::lround(std::log2(double(n) / double(ref))))) : 0);
+    finer = finer || n > ref;
+    coarser = coarser || n < ref;
+  }
+  std::string const grid = Impl::axes_to_string(std::vector<int>(extents.begin(), extents.end()));
+  KONO_USER_REQUIRE(!(finer && coarser), size_mismatch,
+                    mgno_where << ": input grid " << grid << " is finer than the training grid "
+                               << Impl::axes_to_string(p.reference_extents) << " on some axes and coarser on others");
+  int const extra = levels_above[0];
+  for (int e : levels_above)
+    KONO_USER_REQUIRE(e == extra, size_mismatch,
+                      mgno_where << ": input grid " << grid << " refines the training grid "
+                                 << Impl::axes_to_string(p.reference_extents)
+                                 << " unevenly across axes (a resolution-consistent MgNO needs the same number of "
+                                    "extra levels on every axis)");
+  std::vector<std::vector<index_t>> out;
+  if (extra <= 0) return out;
+  out.push_back(extents);
+  for (int j = 1; j < extra; ++j) {
+    std::vector<index_t> e;
+    for (int a = 0; a < p.dim; ++a) {
+      index_t const ref = p.reference_extents[std::size_t(a)], f = index_t(1) << (extra - j);
+      e.push_back(points[std::size_t(a)] == GridPoints::periodic ? ref * f : (ref - 1) * f + 1);  // nested grids
+    }
+    out.push_back(e);
+  }
+  return out;
+}
+
+template <class MemorySpace, class Scalar>
+GridTransfer<MemorySpace, Scalar> const& MgnoLayer<MemorySpace, Scalar>::transfer(std::vector<index_t> const& from,
+                                                                                 std::vector<index_t> const& to) const {
+  auto key = std::make_pair(from, to);
+  auto it = m_transfers.find(key);
+  if (it == m_transfers.end())
+    it = m_transfers.emplace(key, std::make_unique<GridTransfer<MemorySpace, Scalar>>(from, to, grid_points())).first;
+  return *it->second;
 }
 
 template <class MemorySpace, class Scalar>
@@ -374,15 +479,30 @@ auto MgnoLayer<MemorySpace, Scalar>::forward_impl(execution_space const& space, 
     ctx->values.push_back(m_workspace.get(ctx->key, std::size_t(id), shape, "kono::MgnoLayer::value"));
     return id;
   };
-  auto apply = [&](int child, int in, int out = -1) {
+  auto apply = [&](int child, int in, int out = -1, double factor = 1) {
     auto const& layer = *m_children[std::size_t(child)];
     if (out < 0) out = fresh(layer.output_shape(ctx->values[std::size_t(in)].shape()));
     tensor_type const tin = ctx->values[std::size_t(in)];
     tensor_type const tout = ctx->values[std::size_t(out)];
     auto c = layer.forward(space, tin, tout);
-    Scalar const scale = Scalar(m_scale[std::size_t(child)]);
+    Scalar const scale = Scalar(m_scale[std::size_t(child)] * factor);
     if (scale != Scalar(1)) combine(space, tout.data(), scale, tout.data(), Scalar(0), tout.data());
     ctx->ops.push_back(op_type{OpKind::layer, child, in, -1, out, std::move(c)});
+    ctx->ops.back().factor = factor;
+    return out;
+  };
+  // A fixed grid transfer of tensor `in` to spatial extents `to`.
+  auto resample = [&](int in, std::vector<index_t> const& to) {
+    Shape const s_in = ctx->values[std::size_t(in)].shape();
+    std::vector<index_t> from;
+    std::vector<index_t> dims{s_in[0], s_in[1]};
+    for (int a = 0; a < p.dim; ++a) from.push_back(s_in[2 + a]);
+    for (index_t e : to) dims.push_back(e);
+    auto const& g = transfer(from, to);
+    int const out = fresh(Shape(dims));
+    g.apply(space, ctx->values[std::size_t(in)], ctx->values[std::size_t(out)]);
+    ctx->ops.push_back(op_type{OpKind::transfer, -1, in, -1, out, nullptr});
+    ctx->ops.back().grid = &g;
     return out;
   };
   auto binary = [&](OpKind kind, int a, int b, int out = -1) {
@@ -402,17 +522,35 @@ auto MgnoLayer<MemorySpace, Scalar>::forward_impl(execution_space const& space, 
     ctx->ops.push_back(op_type{kind, -1, a, b, out, nullptr});
     return out;
   };
-  // u <- u + S(f - A u)
-  auto smooth = [&](int level, int s_child, int u, int f) {
+  // u <- u + factor S(f - A u)
+  auto smooth = [&](int level, int s_child, int u, int f, double factor = 1) {
     int const au = apply(m_roles.A[std::size_t(level)], u);
     int const r = binary(OpKind::sub, f, au);
-    int const sr = apply(s_child, r);
+    int const sr = apply(s_child, r, -1, factor);
     return binary(OpKind::add, u, sr);
   };
 
+  // Resolution-consistent layer off its training grid: restrict f down the grids above the
+  // reference grid (or interpolate a coarser input up to it) before the V-cycle.
+  std::vector<index_t> extents;
+  for (int a = 0; a < p.dim; ++a) extents.push_back(x.shape()[2 + a]);
+  std::vector<index_t> const ref(p.reference_extents.begin(), p.reference_extents.end());
+  bool const off_grid = !ref.empty() && extents != ref;
+  std::vector<std::vector<index_t>> fine;
+  std::vector<int> fine_f;
+  int f0 = 0;
+  if (off_grid) {
+    fine = fine_grids(extents);
+    if (!fine.empty()) {
+      fine_f.push_back(0);
+      for (std::size_t j = 1; j < fine.size(); ++j) fine_f.push_back(resample(fine_f.back(), fine[j]));
+    }
+    f0 = resample(fine_f.empty() ? 0 : fine_f.back(), ref);
+  }
+
   int const L = p.levels;
   std::vector<int> f(std::size_t(L), -1), u(std::size_t(L), -1);
-  f[0] = 0;
+  f[0] = f0;
   for (int l = 0; l < L; ++l) {
     auto const ul = std::size_t(l);
     auto const& S = m_roles.S[ul];
@@ -434,14 +572,28 @@ auto MgnoLayer<MemorySpace, Scalar>::forward_impl(execution_space const& space, 
     u[ul] = binary(OpKind::add_crop, u[ul], coarse);
     for (int s : m_roles.post_S[ul]) u[ul] = smooth(l, s, u[ul], f[ul]);
   }
+  int u_out = u[0];
+  if (off_grid && fine.empty()) u_out = resample(u_out, extents);  // coarser input: restrict back
+  // Finer input: interpolate u up the grids; with fine_smoothing, post-smooth with level 0's
+  // operators mapped to each grid (A a differential kernel, S scaled by (h/h0)^2 as a Jacobi step
+  // on h^-2 A would be).
+  for (std::size_t j = fine.size(); j-- > 0;) {
+    u_out = resample(u_out, fine[j]);
+    double factor = 1;
+    for (int a = 0; a < p.dim; ++a)
+      factor *= spacing_ratio(fine[j][std::size_t(a)], ref[std::size_t(a)], grid_points()[std::size_t(a)]);
+    factor = std::pow(factor, 2.0 / p.dim);
+    if (p.fine_smoothing)
+      for (int s : m_roles.post_S[0]) u_out = smooth(0, s, u_out, fine_f[j], factor);
+  }
   int const bx = apply(m_roles.b, 0);
   int const out = static_cast<int>(ctx->values.size());
   ctx->values.push_back(y);
   ctx->out = out;
   if (m_roles.act >= 0)
-    apply(m_roles.act, binary(OpKind::add, u[0], bx), out);
+    apply(m_roles.act, binary(OpKind::add, u_out, bx), out);
   else
-    binary(OpKind::add, u[0], bx, out);
+    binary(OpKind::add, u_out, bx, out);
   return ctx;
 }
 
@@ -498,7 +650,7 @@ void MgnoLayer<MemorySpace, Scalar>::backward_impl(execution_space const& space,
     switch (op.kind) {
       case OpKind::layer: {
         auto const& layer = *m_children[std::size_t(op.child)];
-        Scalar const scale = Scalar(m_scale[std::size_t(op.child)]);
+        Scalar const scale = Scalar(m_scale[std::size_t(op.child)] * op.factor);
         tensor_type const gl = scale == Scalar(1) ? g
                                                   : m_workspace.get(gskey, scaled_slot++, g.shape(),
                                                                     "kono::MgnoLayer::scaled_gradient");
@@ -526,6 +678,19 @@ void MgnoLayer<MemorySpace, Scalar>::backward_impl(execution_space const& space,
         contribute(op.a, g, Scalar(1));
         contribute(op.b, g, op.kind == OpKind::sub ? Scalar(-1) : Scalar(1));
         break;
+      case OpKind::transfer: {
+        if (op.a == 0 && !want_dx) break;
+        auto const ua = std::size_t(op.a);
+        if (!has[ua]) {
+          op.grid->apply_adjoint(space, g, target(op.a));
+          has[ua] = 1;
+        } else {
+          tensor_type const s = m_workspace.get(skey, scratch_slot++, values[ua].shape(), "kono::MgnoLayer::scratch");
+          op.grid->apply_adjoint(space, g, s);
+          contribute(op.a, s, Scalar(1));
+        }
+        break;
+      }
       case OpKind::add_crop: {
         contribute(op.a, g, Scalar(1));
         auto const ub = std::size_t(op.b);

@@ -53,13 +53,30 @@ LayerConfig mgno_architecture(LayerConfig const& o) {
   LayerConfig modes = LayerConfig::array();
   for (auto const& v : padding) modes.push_back(to_string(padding_mode_from_string(v.get<std::string>(), "--model.padding")));
 
+  // Resolution consistency: the training grid (kono train sets it from the data) anchors the
+  // V-cycles and the projection kernel; "grid" keeps every kernel in grid units (the original MgNO).
+  std::string const disc = config_get<std::string>(o, "discretization", "model.discretization");
+  KONO_USER_REQUIRE(disc == "consistent" || disc == "grid", invalid_argument,
+                    "model \"mgno\": --model.discretization must be consistent or grid, got \"" << disc << "\"");
+  LayerConfig reference = LayerConfig::array();
+  if (disc == "consistent") {
+    LayerConfig const r = as_list(o.at("reference_resolution"));
+    bool ok = r.size() == 1 || int(r.size()) == dim;
+    for (auto const& v : r) ok = ok && v.is_number_integer() && v.get<long long>() >= 2;
+    KONO_USER_REQUIRE(ok, invalid_argument,
+                      "model \"mgno\": --model.discretization=consistent needs --model.reference_resolution, the "
+                      "training grid (points per axis, each >= 2; kono train sets it from the data), got "
+                          << r.dump() << "; or use --model.discretization=grid");
+    for (int a = 0; a < dim; ++a) reference.push_back(r.size() == 1 ? r[0] : r[std::size_t(a)]);
+  }
+
   LayerConfig net = LayerConfig::array();
   // Grid coordinates as extra input channels (as FNO does): tells the V-cycles where the domain's
   // edges are when the data's boundary nodes are not where the padding puts them.
   bool const embed = config_get<bool>(o, "positional_embedding", "model.positional_embedding");
   if (embed) net.push_back({{"type", "grid_embedding"}, {"in_channels", in}, {"dim", dim}});
   int const first_in = embed ? in + dim : in;
-  for (int l = 0; l < layers; ++l)
+  for (int l = 0; l < layers; ++l) {
     net.push_back({{"type", "mgno_layer"},
                    {"dim", dim},
                    {"in_channels", l == 0 ? first_in : hidden},
@@ -71,13 +88,20 @@ LayerConfig mgno_architecture(LayerConfig const& o) {
                    {"activation", act},
                    {"restrict_residual", config_get<bool>(o, "restrict_residual", "model.restrict_residual")},
                    {"equalized_lr", config_get<bool>(o, "equalized_lr", "model.equalized_lr")}});
-  net.push_back({{"type", "conv"},
-                 {"dim", dim},
-                 {"in_channels", hidden},
-                 {"out_channels", out},
-                 {"kernel", projection},
-                 {"padding_mode", modes},
-                 {"bias", true}});
+    if (!reference.empty()) {
+      net.back()["reference_extents"] = reference;
+      net.back()["fine_smoothing"] = config_get<bool>(o, "fine_smoothing", "model.fine_smoothing");
+    }
+  }
+  LayerConfig projection_layer = {{"type", "conv"},          {"dim", dim},           {"in_channels", hidden},
+                                  {"out_channels", out},     {"kernel", projection}, {"padding_mode", modes},
+                                  {"bias", true}};
+  if (!reference.empty() && projection > 1) {  // a kernel of fixed physical support (box quadrature)
+    projection_layer["type"] = "discretized_conv";
+    projection_layer["discretization"] = "integral";
+    projection_layer["reference_extents"] = reference;
+  }
+  net.push_back(projection_layer);
   return {{"type", "sequential"}, {"layers", net}};
 }
 }  // namespace
@@ -100,7 +124,15 @@ void register_mgno_model() {
         "store V-cycle weights in units of their init scale (same function; stable with Adam at lr 1e-2)"},
        {"positional_embedding", true, "append grid coordinates on [0, 1] to the input (as FNO does)"},
        {"projection_kernel", 3, "kernel of the final hidden -> out convolution (3, or 1 for a pointwise one)"},
-       {"activation", "gelu", "gelu, relu, tanh, silu, or none"}},
+       {"activation", "gelu", "gelu, relu, tanh, silu, or none"},
+       {"discretization", "consistent",
+        "consistent: V-cycles and projection anchored to the training grid, so the model transfers to finer and "
+        "coarser grids (docs/resolution.md); grid: kernels in grid units (the original MgNO)"},
+       {"fine_smoothing", false,
+        "with discretization=consistent: post-smooth on grids finer than the training grid with level 0's "
+        "smoothers mapped to the grid (A differential, S scaled by h^2)"},
+       {"reference_resolution", 0,
+        "training grid, points per axis (one value or one per axis; kono train sets it from the data)"}},
       "multigrid neural operator (MgNO, He-Liu-Xu 2024: learned V-cycles, boundary conditions via padding)");
 }
 }  // namespace Impl

@@ -33,6 +33,11 @@ enum class DarcyDivergencePolicy {
   record  ///< keep the last iterate, record the negative reason in `converged_reason`, continue
 };
 
+/// Default cutoff of the Darcy coefficient field, the same at every resolution: the wave numbers
+/// a 256^2 (2D) or 64^3 (3D) node grid resolves (k_a <= 255 or 63). With it, sample k of a seed
+/// is one continuous field, evaluated at the nodes of whatever resolution is asked for.
+constexpr index_t darcy_default_max_wavenumber(int dim) noexcept { return dim == 3 ? 63 : 255; }
+
 /// Everything generate_darcy_dataset() needs. Plain value type.
 struct DarcyDatasetOptions {
   std::string out;             ///< output HDF5 file (replaced atomically on success)
@@ -45,6 +50,10 @@ struct DarcyDatasetOptions {
   double tau = 3.0;            ///< GRF inverse length scale
   double sigma = -1.0;         ///< GRF amplitude; < 0: tau^(alpha - dim/2)
   RandomFieldBoundary field_boundary = RandomFieldBoundary::neumann;  ///< FNO's Darcy data uses cosine modes
+  /// GRF cutoff K per axis (GaussianRandomFieldOptions::max_wavenumber): -1 (default)
+  /// darcy_default_max_wavenumber(dim), resolution-consistent; > 0 that cutoff, also
+  /// resolution-consistent; 0 all the grid resolves (N-1), which makes the field depend on N.
+  index_t field_max_wavenumber = -1;
   DarcyCoefficient coefficient = DarcyCoefficient::threshold;
   double high = 12.0;          ///< threshold: a where g > 0
   double low = 3.0;            ///< threshold: a elsewhere

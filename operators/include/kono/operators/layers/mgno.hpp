@@ -2,6 +2,8 @@
 /// kono::MgnoLayer: one layer of the multigrid neural operator (He, Liu, Xu, ICLR 2024),
 /// y = act(W_mg(x) + b(x)) with W_mg a learned multi-channel V-cycle and b a 1x1 convolution.
 #include <cstdint>
+#include <map>
+#include <utility>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +11,7 @@
 #include <kono/operators/layer.hpp>
 #include <kono/operators/layers/conv_common.hpp>
 #include <kono/operators/layers/sequential.hpp>
+#include <kono/operators/resolution/grid_transfer.hpp>
 
 namespace kono {
 
@@ -29,6 +32,15 @@ struct MgnoParams {
   /// each weight by lr relative to its scale ("equalized learning rate", Karras et al. 2018),
   /// which keeps training stable at lr 1e-2 where the plain parameterisation diverges.
   bool equalized_lr = false;
+  /// The grid (points per axis) the V-cycle was trained on; empty: convolutions in grid units (the
+  /// original MgNO; model files without the key load so). Set, the layer is resolution-consistent: a
+  /// finer input gets more levels above this grid (fixed restriction of f, interpolation of u), and a
+  /// coarser one is interpolated to it and the result restricted back.
+  std::vector<int> reference_extents;
+  /// With reference_extents: also post-smooth on the grids above the reference grid with level 0's
+  /// post-smoothers, A_0 as a differential kernel and S scaled by (h/h0)^2 (off by default: see
+  /// docs/resolution.md for what it measured).
+  bool fine_smoothing = false;
 
   /// Throws Error{invalid_argument} naming the key, e.g. "kono::mgno_layer: iterations[0] must be >= 1".
   void validate() const;
@@ -51,7 +63,9 @@ struct MgnoParams {
 /// extent ceil(n/2)); RT: kernel-4 stride-2 transposed convolution whose output (2 ceil(n/2))
 /// is cropped at the high end to n, so odd and non-square grids work. No convolution in the
 /// V-cycle has a bias (as in the reference code); b has one. RT pads with zeros whatever the
-/// padding mode (the reference code's nn.ConvTranspose2d). Children are kono::Conv /
+/// padding mode (the reference code's nn.ConvTranspose2d). With reference_extents the V-cycle above
+/// runs on that grid only; see MgnoParams::reference_extents for other grids (docs/resolution.md).
+/// Children are kono::Conv / kono::DiscretizedConv (A with reference_extents) /
 /// kono::ConvTranspose / kono::Activation layers; intermediate tensors come from a workspace
 /// per input shape, so steady-state calls allocate no device memory. Not collective.
 template <class MemorySpace, class Scalar>
@@ -83,6 +97,10 @@ class MgnoLayer final : public Layer<MemorySpace, Scalar> {
   void initialize_parameters(std::uint64_t seed) const override;  ///< child i gets child_seed(seed, i)
   /// Spatial extents of every level for a fine grid `extents` (level 0 = extents).
   std::vector<std::vector<index_t>> level_extents(std::vector<index_t> const& extents) const;
+  /// Grids above the reference grid for an input of spatial `extents` (finest first, the input's
+  /// own grid included; empty on the reference grid or a coarser one). Throws Error{size_mismatch}
+  /// when axes are refined unlike each other. Requires reference_extents.
+  std::vector<std::vector<index_t>> fine_grids(std::vector<index_t> const& extents) const;
 
   /// Which child does what (for tests and parameter accounting); -1 where absent.
   struct Roles {
@@ -111,6 +129,12 @@ class MgnoLayer final : public Layer<MemorySpace, Scalar> {
   std::vector<double> m_scale;  ///< output scale of each child (1, or 1/sqrt(fan) with equalized_lr)
   Roles m_roles;
   LayerWorkspace<MemorySpace, Scalar> m_workspace;
+  /// Fixed grid transfers by (from, to) extents, made on first use.
+  mutable std::map<std::pair<std::vector<index_t>, std::vector<index_t>>,
+                   std::unique_ptr<GridTransfer<MemorySpace, Scalar>>> m_transfers;
+  GridTransfer<MemorySpace, Scalar> const& transfer(std::vector<index_t> const& from,
+                                                    std::vector<index_t> const& to) const;
+  std::vector<GridPoints> grid_points() const;
 };
 
 extern template class MgnoLayer<DefaultMemorySpace, float>;

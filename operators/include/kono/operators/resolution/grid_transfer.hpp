@@ -1,0 +1,73 @@
+#pragma once
+/// kono::GridTransfer: fixed (not learned) resampling of [N, C, spatial...] fields between two
+/// discretisations of the same domain, and its adjoint. Resolution-consistent layers use it to move
+/// a field to the grid their learned part was trained on, as multigrid codes move between levels.
+#include <string>
+#include <vector>
+
+#include <kono/core/kokkos_compat.hpp>
+#include <kono/core/tensor.hpp>
+
+namespace kono {
+
+/// Where a grid of n points per axis sits in the unit interval. nodes: x_i = i/(n-1), both ends
+/// included (kono's Darcy and Burgers grids, FNO's positional embedding); periodic: x_i = i/n on a
+/// circle (the last point wraps to the first).
+enum class GridPoints { nodes, periodic };
+
+/// Grid spacing ratio h(n) / h(reference) of a `points` grid: (ref-1)/(n-1) for nodes, ref/n periodic.
+double spacing_ratio(index_t n, index_t reference, GridPoints points);
+
+/// A 1-D linear map from `cols` points to `rows` points with at most `taps` nonzeros per row
+/// (row-major `index`/`weight`, unused taps have weight 0). Host data; GridTransfer uploads it.
+struct TransferMatrix1D {
+  index_t rows = 0, cols = 0;
+  int taps = 0;
+  std::vector<index_t> index;
+  std::vector<double> weight;
+};
+
+/// Resampling from `from` to `to` points. Refining (to >= from): piecewise-linear interpolation at
+/// the target points. Coarsening: the transpose of the interpolation to -> from with each row
+/// normalised to sum 1 (full weighting on nested node grids, [1/4, 1/2, 1/4]); a constant field
+/// stays constant both ways. Throws Error{invalid_argument} for an extent below 1 (2 for nodes).
+TransferMatrix1D resampling_matrix(index_t from, index_t to, GridPoints points);
+/// The transpose of `m` (for the adjoint).
+TransferMatrix1D transpose(TransferMatrix1D const& m);
+
+/// out = (M_0 x M_1 x M_2) in on [N, C, spatial(dim)...] tensors: one resampling matrix per axis.
+/// forward and adjoint are Kokkos kernels (a gather each: no atomics). Not collective.
+template <class MemorySpace, class Scalar>
+class GridTransfer {
+ public:
+  GridTransfer() = default;
+  /// Resampling of every axis from `from` to `to` extents (one GridPoints per axis).
+  GridTransfer(std::vector<index_t> const& from, std::vector<index_t> const& to, std::vector<GridPoints> const& points);
+  std::vector<index_t> const& from() const noexcept { return m_from; }
+  std::vector<index_t> const& to() const noexcept { return m_to; }
+  /// out [N, C, to...] = M in [N, C, from...]. Throws Error{size_mismatch} naming the shapes.
+  void apply(typename MemorySpace::execution_space const& space, Tensor<MemorySpace, Scalar> const& in,
+             Tensor<MemorySpace, Scalar> const& out) const;
+  /// out [N, C, from...] = M^T in [N, C, to...]: the backward of apply().
+  void apply_adjoint(typename MemorySpace::execution_space const& space, Tensor<MemorySpace, Scalar> const& in,
+                     Tensor<MemorySpace, Scalar> const& out) const;
+
+  /// Device copy of a 1-D map (identity 1x1 on absent axes).
+  struct Axis {
+    Kokkos::View<index_t**, Kokkos::LayoutRight, MemorySpace> index;
+    Kokkos::View<Scalar**, Kokkos::LayoutRight, MemorySpace> weight;
+    int taps = 1;
+  };
+
+ private:
+  void run(typename MemorySpace::execution_space const& space, Axis const* axes, std::vector<index_t> const& in_e,
+           std::vector<index_t> const& out_e, Tensor<MemorySpace, Scalar> const& in,
+           Tensor<MemorySpace, Scalar> const& out, char const* what) const;
+  std::vector<index_t> m_from, m_to;
+  Axis m_forward[3], m_adjoint[3];  ///< axis 3 - dim + a holds spatial axis a (conv_view5 layout)
+};
+
+extern template class GridTransfer<DefaultMemorySpace, float>;
+extern template class GridTransfer<DefaultMemorySpace, double>;
+
+}  // namespace kono
