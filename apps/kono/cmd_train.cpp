@@ -37,11 +37,14 @@ std::vector<OptionSpec> train_option_specs() {
       {"data.target_channel_axis", "", "targets only, e.g. true for Burgers [N, T, x] as T channels (default: data.channel_axis)"},
       {"data.resolutions", "",
        "multi-resolution training: comma list of grid sizes (nodes per axis), e.g. 32,16; the training samples are "
-       "also used as coarser copies at each size (exact subsampling when (n-1)/(m-1) is an integer, else bilinear "
-       "interpolation at the coarse nodes; vertex-centred grids x_i=i/(n-1)); an epoch makes every batch of every "
+       "also used as coarser copies at each size (exact subsampling when the coarse nodes are fine nodes, else "
+       "bilinear interpolation at the coarse nodes; see data.grid); an epoch makes every batch of every "
        "grid once, each step on one grid, in an order seeded by train.seed; the first size is the reference "
        "(model.reference_resolution, the grid of the test samples and metric, train_resolution); the data's size "
        "must be listed or finer than all; not with pointwise normalisation (empty: the data's grid only)"},
+      {"data.grid", "vertex",
+       "node positions for --data.resolutions: vertex (x_i = i/(n-1), boundary nodes included, as kono generate darcy; "
+       "exact when (n-1)/(m-1) is an integer) or periodic (x_i = i/n, e.g. Burgers; exact when n/m is an integer)"},
       {"data.normalize_input", "none", "input normalisation: none, scalar, per_channel, pointwise"},
       {"data.normalize_target", "scalar", "target normalisation (training sees encoded targets)"},
       {"model.type", "fno",
@@ -114,9 +117,17 @@ std::vector<std::vector<index_t>> training_grids(Options const& opt, Shape const
   return grids;
 }
 
+// --data.grid: where the data's nodes sit (grid_resample.hpp).
+GridNodes grid_nodes(Options const& opt) {
+  std::string const g = opt.text("data.grid");
+  KONO_USER_REQUIRE(g == "vertex" || g == "periodic", invalid_argument,
+                    "--data.grid=" << g << ": choose vertex (x_i = i/(n-1)) or periodic (x_i = i/n)");
+  return g == "vertex" ? GridNodes::vertex : GridNodes::periodic;
+}
+
 // x on `grid`: itself when it is already there, else its coarser copy.
-RealTensor on_grid(RealTensor const& x, std::vector<index_t> const& grid) {
-  return x.shape().tail(2).to_vector() == grid ? x : downsample_vertex_centred(x, grid);
+RealTensor on_grid(RealTensor const& x, std::vector<index_t> const& grid, GridNodes nodes) {
+  return x.shape().tail(2).to_vector() == grid ? x : downsample_grid(x, grid, nodes);
 }
 }  // namespace
 
@@ -157,6 +168,7 @@ TrainResult train_model(Options const& opt, MPI_Comm comm) {
   Shape const data_grid = x.shape().tail(2);
   std::vector<std::vector<index_t>> const grids = training_grids(opt, data_grid, file);
   std::vector<index_t> const reference = grids.empty() ? data_grid.to_vector() : grids[0];
+  GridNodes const nodes = grid_nodes(opt);
   if (!grids.empty()) {
     for (char const* which : {"input", "target"})
       KONO_USER_REQUIRE(opt.text(std::string("data.normalize_") + which) != "pointwise", invalid_argument,
@@ -235,15 +247,17 @@ TrainResult train_model(Options const& opt, MPI_Comm comm) {
     sets.emplace_back(x, y_encoded);
   } else {
     for (auto const& g : grids) {
-      sets.emplace_back(on_grid(x, g), on_grid(y_encoded, g));
+      sets.emplace_back(on_grid(x, g, nodes), on_grid(y_encoded, g, nodes));
       std::string const how = g == data_grid.to_vector() ? "the data"
-                              : exact_subsampling(data_grid, g) ? "exact subsampling"
-                                                                : "bilinear interpolation";
+                              : exact_subsampling(data_grid, g, nodes) ? "exact subsampling"
+                              : dim == 1                         ? "linear interpolation"
+                              : dim == 2                         ? "bilinear interpolation"
+                                                                 : "trilinear interpolation";
       grids_text += (grids_text.empty() ? "" : ", ") + extents_text(g) + " (" + how + ")";
     }
     if (has_test) {
-      xt = on_grid(xt, reference);
-      yt = on_grid(yt, reference);
+      xt = on_grid(xt, reference, nodes);
+      yt = on_grid(yt, reference, nodes);
     }
   }
 
@@ -275,6 +289,7 @@ TrainResult train_model(Options const& opt, MPI_Comm comm) {
     for (auto const& g : grids) all += (all.empty() ? "" : ", ") + Shape(g).to_string();
     put(meta.provenance, "train_resolutions", "[" + all + "]");  // JSON: [[32, 32], [16, 16]]
     put(meta.provenance, "data_resolution", data_grid.to_string());
+    put(meta.provenance, "data_grid", opt.text("data.grid"));
   }
   put(meta.provenance, "train_data", file + ":" + opt.text("data.input") + "," + opt.text("data.target"));
   put(meta.provenance, "train_samples", std::to_string(x.extent(0)));

@@ -11,18 +11,19 @@ struct Axes {
 };
 }  // namespace
 
-bool exact_subsampling(Shape const& spatial, std::vector<index_t> const& extents) {
+bool exact_subsampling(Shape const& spatial, std::vector<index_t> const& extents, GridNodes nodes) {
   for (int a = 0; a < spatial.rank(); ++a) {
     index_t const n = spatial[a], m = extents[std::size_t(a)];
-    if (m < 2 || (n - 1) % (m - 1) != 0) return false;
+    if (m < 2) return false;
+    if (nodes == GridNodes::vertex ? (n - 1) % (m - 1) != 0 : n % m != 0) return false;
   }
   return true;
 }
 
-RealTensor downsample_vertex_centred(RealTensor const& x, std::vector<index_t> const& extents) {
+RealTensor downsample_grid(RealTensor const& x, std::vector<index_t> const& extents, GridNodes nodes) {
   int const d = x.rank() - 2;
   KONO_USER_REQUIRE(d >= 1 && d <= 3 && int(extents.size()) == d, invalid_argument,
-                    "kono::app::downsample_vertex_centred: samples " << x.shape().to_string() << " are not [N, C, spatial...] with "
+                    "kono::app::downsample_grid: samples " << x.shape().to_string() << " are not [N, C, spatial...] with "
                                                           << extents.size() << " spatial axes (1 to 3)");
   Axes axes;
   axes.d = d;
@@ -31,20 +32,22 @@ RealTensor downsample_vertex_centred(RealTensor const& x, std::vector<index_t> c
     axes.n[a] = x.extent(2 + a);
     axes.m[a] = extents[std::size_t(a)];
     KONO_USER_REQUIRE(axes.m[a] >= 2 && axes.m[a] <= axes.n[a], invalid_argument,
-                      "kono::app::downsample_vertex_centred: cannot downsample samples " << x.shape().to_string() << " to " << axes.m[a]
+                      "kono::app::downsample_grid: cannot downsample samples " << x.shape().to_string() << " to " << axes.m[a]
                                                    << " nodes on axis " << a << " (2 to " << axes.n[a] << ")");
     axes.offset[a] = total;
     total += axes.m[a];
   }
   // Per coarse node: the fine node at or left of it and the weight of the one to its right,
   // from integer arithmetic (exact 0 when the coarse node is a fine node).
-  Kokkos::View<index_t*, Space> lo("kono::app::downsample_vertex_centred::lo", std::size_t(total));
-  Kokkos::View<Real*, Space> weight("kono::app::downsample_vertex_centred::weight", std::size_t(total));
+  Kokkos::View<index_t*, Space> lo("kono::app::downsample_grid::lo", std::size_t(total));
+  Kokkos::View<Real*, Space> weight("kono::app::downsample_grid::weight", std::size_t(total));
   auto lo_h = Kokkos::create_mirror_view(lo);
   auto weight_h = Kokkos::create_mirror_view(weight);
   for (int a = 0; a < d; ++a)
     for (index_t j = 0; j < axes.m[a]; ++j) {
-      index_t const pos = j * (axes.n[a] - 1), den = axes.m[a] - 1;
+      // Fine position j (n - 1) / (m - 1) (vertex) or j n / m (periodic) as pos / den.
+      bool const vertex = nodes == GridNodes::vertex;
+      index_t const pos = j * (vertex ? axes.n[a] - 1 : axes.n[a]), den = vertex ? axes.m[a] - 1 : axes.m[a];
       lo_h(std::size_t(axes.offset[a] + j)) = pos / den;
       weight_h(std::size_t(axes.offset[a] + j)) = Real(double(pos % den) / double(den));
     }
@@ -58,11 +61,11 @@ RealTensor downsample_vertex_centred(RealTensor const& x, std::vector<index_t> c
     coarse_points *= axes.m[a];
     fine_points *= axes.n[a];
   }
-  RealTensor out(WithoutInitializing_t{}, "kono::app::downsample_vertex_centred::out", Shape(shape));
+  RealTensor out(WithoutInitializing_t{}, "kono::app::downsample_grid::out", Shape(shape));
   auto src = x.data();
   auto dst = out.data();
   Kokkos::parallel_for(
-      "kono::app::downsample_vertex_centred", Kokkos::RangePolicy<Space::execution_space>(0, out.size()),
+      "kono::app::downsample_grid", Kokkos::RangePolicy<Space::execution_space>(0, out.size()),
       KOKKOS_LAMBDA(index_t k) {
         index_t const field = k / coarse_points;  // (sample, channel)
         index_t rest = k % coarse_points;
