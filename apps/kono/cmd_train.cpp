@@ -42,9 +42,10 @@ std::vector<OptionSpec> train_option_specs() {
        "grid once, each step on one grid, in an order seeded by train.seed; the first size is the reference "
        "(model.reference_resolution, the grid of the test samples and metric, train_resolution); the data's size "
        "must be listed or finer than all; not with pointwise normalisation (empty: the data's grid only)"},
-      {"data.grid", "vertex",
-       "node positions for --data.resolutions: vertex (x_i = i/(n-1), boundary nodes included, as kono generate darcy; "
-       "exact when (n-1)/(m-1) is an integer) or periodic (x_i = i/n, e.g. Burgers; exact when n/m is an integer)"},
+      {"data.grid", "",
+       "grid points for --data.resolutions: nodes (x_i = i/(n-1), boundary included, as kono generate darcy; exact "
+       "subsampling when (n-1)/(m-1) is an integer), half_open (x_i = i/n, neuraloperator's darcy_16) or periodic "
+       "(x_i = i/n, e.g. Burgers); exact when n/m is an integer (default: --model.grid if given, else nodes)"},
       {"data.normalize_input", "none", "input normalisation: none, scalar, per_channel, pointwise"},
       {"data.normalize_target", "scalar", "target normalisation (training sees encoded targets)"},
       {"model.type", "fno",
@@ -117,12 +118,18 @@ std::vector<std::vector<index_t>> training_grids(Options const& opt, Shape const
   return grids;
 }
 
-// --data.grid: where the data's nodes sit (grid_resample.hpp).
+// --data.grid (else --model.grid, else nodes): where the data's points sit (grid_resample.hpp).
+std::string grid_name(Options const& opt) {
+  if (!opt.text("data.grid").empty()) return opt.text("data.grid");
+  return opt.given("model.grid") ? opt.text("model.grid") : std::string("nodes");
+}
+
 GridNodes grid_nodes(Options const& opt) {
-  std::string const g = opt.text("data.grid");
-  KONO_USER_REQUIRE(g == "vertex" || g == "periodic", invalid_argument,
-                    "--data.grid=" << g << ": choose vertex (x_i = i/(n-1)) or periodic (x_i = i/n)");
-  return g == "vertex" ? GridNodes::vertex : GridNodes::periodic;
+  std::string const g = grid_name(opt);
+  KONO_USER_REQUIRE(g == "nodes" || g == "half_open" || g == "periodic", invalid_argument,
+                    "--data.grid=" << g << (opt.text("data.grid").empty() ? " (from --model.grid)" : "")
+                                   << ": choose nodes (x_i = i/(n-1)), half_open or periodic (x_i = i/n)");
+  return g == "nodes" ? GridNodes::nodes : GridNodes::half_open;
 }
 
 // x on `grid`: itself when it is already there, else its coarser copy.
@@ -289,7 +296,7 @@ TrainResult train_model(Options const& opt, MPI_Comm comm) {
     for (auto const& g : grids) all += (all.empty() ? "" : ", ") + Shape(g).to_string();
     put(meta.provenance, "train_resolutions", "[" + all + "]");  // JSON: [[32, 32], [16, 16]]
     put(meta.provenance, "data_resolution", data_grid.to_string());
-    put(meta.provenance, "data_grid", opt.text("data.grid"));
+    put(meta.provenance, "data_grid", grid_name(opt));
   }
   put(meta.provenance, "train_data", file + ":" + opt.text("data.input") + "," + opt.text("data.target"));
   put(meta.provenance, "train_samples", std::to_string(x.extent(0)));

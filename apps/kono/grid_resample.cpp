@@ -15,7 +15,7 @@ bool exact_subsampling(Shape const& spatial, std::vector<index_t> const& extents
   for (int a = 0; a < spatial.rank(); ++a) {
     index_t const n = spatial[a], m = extents[std::size_t(a)];
     if (m < 2) return false;
-    if (nodes == GridNodes::vertex ? (n - 1) % (m - 1) != 0 : n % m != 0) return false;
+    if (nodes == GridNodes::nodes ? (n - 1) % (m - 1) != 0 : n % m != 0) return false;
   }
   return true;
 }
@@ -45,8 +45,8 @@ RealTensor downsample_grid(RealTensor const& x, std::vector<index_t> const& exte
   auto weight_h = Kokkos::create_mirror_view(weight);
   for (int a = 0; a < d; ++a)
     for (index_t j = 0; j < axes.m[a]; ++j) {
-      // Fine position j (n - 1) / (m - 1) (vertex) or j n / m (periodic) as pos / den.
-      bool const vertex = nodes == GridNodes::vertex;
+      // Fine position j (n - 1) / (m - 1) (nodes) or j n / m (half_open) as pos / den.
+      bool const vertex = nodes == GridNodes::nodes;
       index_t const pos = j * (vertex ? axes.n[a] - 1 : axes.n[a]), den = vertex ? axes.m[a] - 1 : axes.m[a];
       lo_h(std::size_t(axes.offset[a] + j)) = pos / den;
       weight_h(std::size_t(axes.offset[a] + j)) = Real(double(pos % den) / double(den));

@@ -1,5 +1,5 @@
 // Coarser copies for kono train --data.resolutions: exact subsampling when the coarse nodes are
-// fine nodes, multilinear interpolation at the coarse nodes otherwise (vertex and periodic nodes).
+// fine nodes, multilinear interpolation at the coarse nodes otherwise (nodes and half-open points).
 #include <cmath>
 
 #include <kono/operators/initialization.hpp>
@@ -71,17 +71,17 @@ TEST(GridResample, OneAndThreeDimensions) {
   EXPECT_EQ(c.data()(((1 * 3) + 2) * 3 + 1), f.data()(((2 * 5) + 4) * 5 + 2));
 }
 
-TEST(GridResample, PeriodicNodesSitAtIOverN) {
+TEST(GridResample, HalfOpenPointsSitAtIOverN) {
   using kono::app::GridNodes;
-  EXPECT_TRUE(kono::app::exact_subsampling(Shape{8}, {4}, GridNodes::periodic));  // 8/4: nodes 0, 2, 4, 6
-  EXPECT_FALSE(kono::app::exact_subsampling(Shape{8}, {4}, GridNodes::vertex));   // 7/3
-  EXPECT_TRUE(kono::app::exact_subsampling(Shape{7}, {4}, GridNodes::vertex));     // 6/3: nodes 0, 2, 4, 6
+  EXPECT_TRUE(kono::app::exact_subsampling(Shape{8}, {4}, GridNodes::half_open));  // 8/4: nodes 0, 2, 4, 6
+  EXPECT_FALSE(kono::app::exact_subsampling(Shape{8}, {4}, GridNodes::nodes));   // 7/3
+  EXPECT_TRUE(kono::app::exact_subsampling(Shape{7}, {4}, GridNodes::nodes));     // 6/3: nodes 0, 2, 4, 6
   kono::Tensor<Kokkos::HostSpace, float> line("line", Shape{1, 1, 8});
   for (index_t i = 0; i < 8; ++i) line.data()(i) = float(i * i);
-  auto const exact = kono::app::downsample_grid(line.clone_to<kono::app::Space>("l"), {4}, GridNodes::periodic).to_host();
+  auto const exact = kono::app::downsample_grid(line.clone_to<kono::app::Space>("l"), {4}, GridNodes::half_open).to_host();
   for (index_t j = 0; j < 4; ++j) EXPECT_EQ(exact.data()(j), float(4 * j * j));  // bitwise: nodes 0, 2, 4, 6
   // 8 -> 3: positions 0, 8/3, 16/3 (never past the last node, so no wrap-around).
-  auto const lin = kono::app::downsample_grid(line.clone_to<kono::app::Space>("l"), {3}, GridNodes::periodic).to_host();
+  auto const lin = kono::app::downsample_grid(line.clone_to<kono::app::Space>("l"), {3}, GridNodes::half_open).to_host();
   EXPECT_EQ(lin.data()(0), 0.0f);
   EXPECT_NEAR(lin.data()(1), 4.0 + (9.0 - 4.0) * 2.0 / 3.0, 1e-5);
   EXPECT_NEAR(lin.data()(2), 25.0 + (36.0 - 25.0) * 1.0 / 3.0, 1e-5);
