@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <kono/core/git_revision.hpp>
 #include <kono/core.hpp>
 
 #include "subcommands.hpp"

@@ -1,5 +1,6 @@
 #include <ctime>
 
+#include <kono/core/git_revision.hpp>
 #include <kono/core/config.hpp>
 #include <kono/operators/model_io.hpp>
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include <kono/core/git_revision.hpp>
 #include <kono/core/config.hpp>
 #include <kono/core/error.hpp>
 #include <kono/core/runtime.hpp>

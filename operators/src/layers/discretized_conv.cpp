@@ -60,7 +60,8 @@ DiscretizedConvParams DiscretizedConvParams::normalized() const {
   p.padding_mode.assign(std::size_t(dim), padding_mode.empty() ? PaddingMode::zero : padding_mode[0]);
   if (padding_mode.size() > 1) p.padding_mode = padding_mode;
   for (int a = 0; a < dim; ++a)
-    KONO_USER_REQUIRE(p.padding_mode[std::size_t(a)] == PaddingMode::periodic || p.reference_extents[std::size_t(a)] >= 2,
+    KONO_USER_REQUIRE(p.padding_mode[std::size_t(a)] == PaddingMode::periodic || p.grid != GridPoints::nodes ||
+                          p.reference_extents[std::size_t(a)] >= 2,
                       invalid_argument,
                       dconv_where << ": reference_extents[" << a << "] = " << p.reference_extents[std::size_t(a)]
                                   << " must be at least 2 on a node grid");
@@ -71,7 +72,7 @@ DiscretizedConvParams DiscretizedConvParams::from_config(LayerConfig const& cfg)
   std::string const where = dconv_where;
   Impl::check_config_keys(cfg, "discretized_conv",
                           {"dim", "in_channels", "out_channels", "kernel", "padding_mode", "bias", "discretization",
-                           "order", "reference_extents"},
+                           "order", "reference_extents", "grid"},
                           where);
   DiscretizedConvParams p;
   p.dim = Impl::config_dim(cfg, where);
@@ -99,6 +100,9 @@ DiscretizedConvParams DiscretizedConvParams::from_config(LayerConfig const& cfg)
   p.discretization =
       kernel_discretization_from_string(config_get<std::string>(cfg, "discretization", where, "integral"), where);
   p.order = config_get<int>(cfg, "order", where, 2);
+  p.grid = grid_points_from_string(config_get<std::string>(cfg, "grid", where, "nodes"), where);
+  KONO_USER_REQUIRE(p.grid != GridPoints::periodic, invalid_argument,
+                    where << ": grid is nodes or half_open (periodic axes come from padding_mode \"periodic\")");
   return p.normalized();
 }
 
@@ -117,6 +121,7 @@ LayerConfig DiscretizedConvParams::to_config() const {
   cfg["discretization"] = to_string(p.discretization);
   cfg["order"] = p.order;
   cfg["reference_extents"] = p.reference_extents;
+  cfg["grid"] = to_string(p.grid);
   return cfg;
 }
 
@@ -213,7 +218,7 @@ std::vector<double> DiscretizedConv<MemorySpace, Scalar>::spacing_ratios(std::ve
   std::vector<double> r;
   for (int a = 0; a < m_options.dim; ++a) {
     GridPoints const g =
-        m_options.padding_mode[std::size_t(a)] == PaddingMode::periodic ? GridPoints::periodic : GridPoints::nodes;
+        m_options.padding_mode[std::size_t(a)] == PaddingMode::periodic ? GridPoints::periodic : m_options.grid;
     r.push_back(spacing_ratio(extents[std::size_t(a)], m_options.reference_extents[std::size_t(a)], g));
   }
   return r;
@@ -243,7 +248,8 @@ Shape DiscretizedConv<MemorySpace, Scalar>::output_shape(Shape const& in) const 
                                 << " channels, expected in_channels = " << p.in_channels);
   for (int a = 0; a < p.dim; ++a) {
     index_t const n = in[2 + a];
-    KONO_USER_REQUIRE(n >= (p.padding_mode[std::size_t(a)] == PaddingMode::periodic ? 1 : 2), size_mismatch,
+    KONO_USER_REQUIRE(n >= (p.padding_mode[std::size_t(a)] == PaddingMode::periodic || p.grid != GridPoints::nodes ? 1 : 2),
+                      size_mismatch,
                       dconv_where << ": input of shape " << in.to_string() << " has extent " << n
                                   << " on spatial axis " << a << " (a node grid needs at least 2 points)");
   }

@@ -67,7 +67,7 @@ MgnoParams MgnoParams::normalized() const {
   p.padding_mode.assign(static_cast<std::size_t>(dim), padding_mode.empty() ? PaddingMode::zero : padding_mode[0]);
   if (padding_mode.size() > 1) p.padding_mode = padding_mode;
   if (!reference_extents.empty()) {
-    p.reference_extents = Impl::expand_axes(reference_extents, dim, 0, 2, "reference_extents", mgno_where);
+    p.reference_extents = Impl::expand_axes(reference_extents, dim, 0, 1, "reference_extents", mgno_where);
   } else {
     KONO_USER_REQUIRE(!fine_smoothing, invalid_argument,
                       mgno_where << ": fine_smoothing needs reference_extents (a resolution-consistent layer)");
@@ -80,7 +80,7 @@ MgnoParams MgnoParams::from_config(LayerConfig const& cfg) {
   Impl::check_config_keys(cfg, "mgno_layer",
                           {"dim", "in_channels", "out_channels", "levels", "iterations", "post_iterations",
                            "padding_mode", "activation", "restrict_residual", "equalized_lr", "reference_extents",
-                           "fine_smoothing"},
+                           "fine_smoothing", "grid", "restriction"},
                           where);
   MgnoParams p;
   p.dim = config_get<int>(cfg, "dim", where, 2);
@@ -107,6 +107,10 @@ MgnoParams MgnoParams::from_config(LayerConfig const& cfg) {
   p.equalized_lr = config_get<bool>(cfg, "equalized_lr", where, false);
   p.reference_extents = Impl::config_axes(cfg, "reference_extents", p.dim, where, {});
   p.fine_smoothing = config_get<bool>(cfg, "fine_smoothing", where, false);
+  p.grid = grid_points_from_string(config_get<std::string>(cfg, "grid", where, "nodes"), where);
+  p.restriction = coarsening_from_string(config_get<std::string>(cfg, "restriction", where, "average"), where);
+  KONO_USER_REQUIRE(p.grid != GridPoints::periodic, invalid_argument,
+                    where << ": grid is nodes or half_open (periodic axes come from padding_mode \"periodic\")");
   return p.normalized();
 }
 
@@ -129,6 +133,8 @@ LayerConfig MgnoParams::to_config() const {
   if (!p.reference_extents.empty()) {
     cfg["reference_extents"] = p.reference_extents;
     cfg["fine_smoothing"] = p.fine_smoothing;
+    cfg["grid"] = to_string(p.grid);
+    cfg["restriction"] = to_string(p.restriction);
   }
   return cfg;
 }
@@ -275,6 +281,7 @@ MgnoLayer<MemorySpace, Scalar>::MgnoLayer(MgnoParams const& params) : m_options(
     d.bias = false;
     d.discretization = KernelDiscretization::differential;
     d.order = 2;
+    d.grid = p.grid;
     for (index_t e : ref_levels[std::size_t(l)]) d.reference_extents.push_back(int(e));
     return std::make_unique<DiscretizedConv<MemorySpace, Scalar>>(d);
   };
@@ -343,7 +350,8 @@ Shape MgnoLayer<MemorySpace, Scalar>::output_shape(Shape const& in) const {
   if (!p.reference_extents.empty()) {
     (void)fine_grids(spatial);  // axes refined alike
     for (int a = 0; a < p.dim; ++a)
-      KONO_USER_REQUIRE(p.padding_mode[std::size_t(a)] == PaddingMode::periodic || spatial[std::size_t(a)] >= 2,
+      KONO_USER_REQUIRE(p.padding_mode[std::size_t(a)] == PaddingMode::periodic || p.grid != GridPoints::nodes ||
+                            spatial[std::size_t(a)] >= 2,
                         size_mismatch,
                         mgno_where << ": input of shape " << in.to_string() << " has extent 1 on spatial axis " << a
                                    << " (a resolution-consistent layer needs at least 2 grid points)");
@@ -365,7 +373,7 @@ template <class MemorySpace, class Scalar>
 std::vector<GridPoints> MgnoLayer<MemorySpace, Scalar>::grid_points() const {
   std::vector<GridPoints> g;
   for (PaddingMode m : m_options.padding_mode)
-    g.push_back(m == PaddingMode::periodic ? GridPoints::periodic : GridPoints::nodes);
+    g.push_back(m == PaddingMode::periodic ? GridPoints::periodic : m_options.grid);
   return g;
 }
 
@@ -402,7 +410,7 @@ std::vector<std::vector<index_t>> MgnoLayer<MemorySpace, Scalar>::fine_grids(std
     std::vector<index_t> e;
     for (int a = 0; a < p.dim; ++a) {
       index_t const ref = p.reference_extents[std::size_t(a)], f = index_t(1) << (extra - j);
-      e.push_back(points[std::size_t(a)] == GridPoints::periodic ? ref * f : (ref - 1) * f + 1);  // nested grids
+      e.push_back(points[std::size_t(a)] == GridPoints::nodes ? (ref - 1) * f + 1 : ref * f);  // nested grids
     }
     out.push_back(e);
   }
@@ -415,7 +423,10 @@ GridTransfer<MemorySpace, Scalar> const& MgnoLayer<MemorySpace, Scalar>::transfe
   auto key = std::make_pair(from, to);
   auto it = m_transfers.find(key);
   if (it == m_transfers.end())
-    it = m_transfers.emplace(key, std::make_unique<GridTransfer<MemorySpace, Scalar>>(from, to, grid_points())).first;
+    it = m_transfers
+             .emplace(key, std::make_unique<GridTransfer<MemorySpace, Scalar>>(from, to, grid_points(),
+                                                                              m_options.restriction))
+             .first;
   return *it->second;
 }
 

@@ -59,6 +59,10 @@ LayerConfig mgno_architecture(LayerConfig const& o) {
   KONO_USER_REQUIRE(disc == "consistent" || disc == "grid", invalid_argument,
                     "model \"mgno\": --model.discretization must be consistent or grid, got \"" << disc << "\"");
   LayerConfig reference = LayerConfig::array();
+  std::string const grid = config_get<std::string>(o, "grid", "model.grid");
+  KONO_USER_REQUIRE(grid == "nodes" || grid == "half_open", invalid_argument,
+                    "model \"mgno\": --model.grid must be nodes (x_i = i/(n-1), kono generate) or half_open (x_i = i/n, "
+                    "neuraloperator's datasets such as darcy_16), got \"" << grid << "\"");
   if (disc == "consistent") {
     LayerConfig const r = as_list(o.at("reference_resolution"));
     bool ok = r.size() == 1 || int(r.size()) == dim;
@@ -91,6 +95,8 @@ LayerConfig mgno_architecture(LayerConfig const& o) {
     if (!reference.empty()) {
       net.back()["reference_extents"] = reference;
       net.back()["fine_smoothing"] = config_get<bool>(o, "fine_smoothing", "model.fine_smoothing");
+      net.back()["grid"] = grid;
+      net.back()["restriction"] = config_get<std::string>(o, "restriction", "model.restriction");
     }
   }
   LayerConfig projection_layer = {{"type", "conv"},          {"dim", dim},           {"in_channels", hidden},
@@ -100,6 +106,7 @@ LayerConfig mgno_architecture(LayerConfig const& o) {
     projection_layer["type"] = "discretized_conv";
     projection_layer["discretization"] = "integral";
     projection_layer["reference_extents"] = reference;
+    projection_layer["grid"] = grid;
   }
   net.push_back(projection_layer);
   return {{"type", "sequential"}, {"layers", net}};
@@ -131,6 +138,12 @@ void register_mgno_model() {
        {"fine_smoothing", false,
         "with discretization=consistent: post-smooth on grids finer than the training grid with level 0's "
         "smoothers mapped to the grid (A differential, S scaled by h^2)"},
+       {"grid", "nodes",
+        "with discretization=consistent: where the data's points sit on non-periodic axes, nodes (x_i = i/(n-1), "
+        "kono generate) or half_open (x_i = i/n, neuraloperator's datasets such as darcy_16)"},
+       {"restriction", "average",
+        "with discretization=consistent: how an input finer than the training grid reaches it, average (full "
+        "weighting) or sample (interpolation at the training grid's points)"},
        {"reference_resolution", 0,
         "training grid, points per axis (one value or one per axis; kono train sets it from the data)"}},
       "multigrid neural operator (MgNO, He-Liu-Xu 2024: learned V-cycles, boundary conditions via padding)");

@@ -9,8 +9,26 @@
 
 namespace kono {
 
+char const* to_string(GridPoints points) noexcept {
+  switch (points) {
+    case GridPoints::nodes: return "nodes";
+    case GridPoints::half_open: return "half_open";
+    case GridPoints::periodic: return "periodic";
+  }
+  return "?";
+}
+
+GridPoints grid_points_from_string(std::string const& name, std::string const& where) {
+  for (GridPoints g : {GridPoints::nodes, GridPoints::half_open, GridPoints::periodic})
+    if (name == to_string(g)) return g;
+  KONO_USER_REQUIRE(false, invalid_argument,
+                    where << ": unknown grid \"" << name << "\" (known: nodes (x_i = i/(n-1)), half_open (x_i = i/n), "
+                                                      "periodic)");
+  return GridPoints::nodes;
+}
+
 double spacing_ratio(index_t n, index_t reference, GridPoints points) {
-  if (points == GridPoints::periodic) return double(reference) / double(n);
+  if (points != GridPoints::nodes) return double(reference) / double(n);
   return double(reference - 1) / double(n - 1);
 }
 
@@ -26,8 +44,8 @@ TransferMatrix1D interpolation(index_t from, index_t to, GridPoints points) {
   m.index.assign(std::size_t(to * 2), 0);
   m.weight.assign(std::size_t(to * 2), 0.0);
   for (index_t i = 0; i < to; ++i) {
-    double const s = points == GridPoints::periodic ? double(i) * double(from) / double(to)
-                                                    : (to == 1 ? 0.0 : double(i) * double(from - 1) / double(to - 1));
+    double const s = points != GridPoints::nodes ? double(i) * double(from) / double(to)
+                                                 : (to == 1 ? 0.0 : double(i) * double(from - 1) / double(to - 1));
     index_t j0 = index_t(std::floor(s + 1e-12));
     double t = s - double(j0);
     if (t < 1e-12) t = 0;
@@ -76,13 +94,22 @@ TransferMatrix1D transpose(TransferMatrix1D const& m) {
   return t;
 }
 
-TransferMatrix1D resampling_matrix(index_t from, index_t to, GridPoints points) {
+char const* to_string(Coarsening c) noexcept { return c == Coarsening::average ? "average" : "sample"; }
+
+Coarsening coarsening_from_string(std::string const& name, std::string const& where) {
+  if (name == "average") return Coarsening::average;
+  KONO_USER_REQUIRE(name == "sample", invalid_argument,
+                    where << ": unknown coarsening \"" << name << "\" (known: average, sample)");
+  return Coarsening::sample;
+}
+
+TransferMatrix1D resampling_matrix(index_t from, index_t to, GridPoints points, Coarsening coarsening) {
   index_t const min_extent = points == GridPoints::nodes ? 2 : 1;
   KONO_USER_REQUIRE(from >= min_extent && to >= min_extent, invalid_argument,
                     where << ": extents " << from << " -> " << to << " on a "
-                          << (points == GridPoints::nodes ? "node" : "periodic") << " grid, expected at least "
+                          << to_string(points) << " grid, expected at least "
                           << min_extent << " points");
-  if (to >= from) return interpolation(from, to, points);
+  if (to >= from || coarsening == Coarsening::sample) return interpolation(from, to, points);
   TransferMatrix1D r = transpose(interpolation(to, from, points));
   for (index_t i = 0; i < r.rows; ++i) {
     double sum = 0;
@@ -125,7 +152,7 @@ TransferMatrix1D identity1() {
 
 template <class MemorySpace, class Scalar>
 GridTransfer<MemorySpace, Scalar>::GridTransfer(std::vector<index_t> const& from, std::vector<index_t> const& to,
-                                                std::vector<GridPoints> const& points)
+                                                std::vector<GridPoints> const& points, Coarsening coarsening)
     : m_from(from), m_to(to) {
   int const dim = int(from.size());
   KONO_USER_REQUIRE(dim >= 1 && dim <= 3 && to.size() == from.size() && points.size() == from.size(),
@@ -135,7 +162,7 @@ GridTransfer<MemorySpace, Scalar>::GridTransfer(std::vector<index_t> const& from
   for (int a = 0; a < 3; ++a) {
     TransferMatrix1D m = identity1();
     int const s = a - (3 - dim);
-    if (s >= 0) m = resampling_matrix(from[std::size_t(s)], to[std::size_t(s)], points[std::size_t(s)]);
+    if (s >= 0) m = resampling_matrix(from[std::size_t(s)], to[std::size_t(s)], points[std::size_t(s)], coarsening);
     m_forward[a] = upload<MemorySpace, Scalar>(m);
     m_adjoint[a] = upload<MemorySpace, Scalar>(transpose(m));
   }

@@ -45,6 +45,7 @@ struct DiscretizedConvParams {
   KernelDiscretization discretization = KernelDiscretization::integral;
   int order = 2;                          ///< differential only: highest derivative order, 1 or 2
   std::vector<int> reference_extents;     ///< the grid (points per axis) the stored kernel applies to
+  GridPoints grid = GridPoints::nodes;    ///< where non-periodic axes put their points (periodic axes: periodic)
 
   /// Throws Error{invalid_argument} naming the key, e.g. "kono::discretized_conv: kernel[0] must be odd".
   void validate() const;
@@ -56,9 +57,9 @@ struct DiscretizedConvParams {
   LayerConfig to_config() const;  ///< from_config(to_config()) reproduces the layer
 };
 
-/// y = conv_h(x) + bias with the kernel mapped to x's spacing (stride 1, "same" output size). Node
-/// axes (zero or reflect padding) have x_i = i/(n-1), periodic axes x_i = i/n, so
-/// h/h0 = (ref-1)/(n-1) or ref/n. Parameters as kono::Conv: "weight" [out, in, k...], "bias" [out].
+/// y = conv_h(x) + bias with the kernel mapped to x's spacing (stride 1, "same" output size).
+/// Non-periodic axes follow `grid` (nodes: h/h0 = (ref-1)/(n-1); half_open: ref/n), periodic
+/// axes have h/h0 = ref/n. Parameters as kono::Conv: "weight" [out, in, k...], "bias" [out].
 /// On the reference grid the layer runs its kono::Conv as is; at another grid it maps the kernel
 /// (a small Kokkos kernel), runs a kono::Conv of the mapped size, and maps the weight gradient back.
 /// Mapped kernels and their convolutions are cached per input grid: steady-state calls allocate

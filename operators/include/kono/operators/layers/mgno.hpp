@@ -41,6 +41,11 @@ struct MgnoParams {
   /// post-smoothers, A_0 as a differential kernel and S scaled by (h/h0)^2 (off by default: see
   /// docs/resolution.md for what it measured).
   bool fine_smoothing = false;
+  /// With reference_extents: where non-periodic axes put their points (nodes x_i = i/(n-1), kono's
+  /// generators; half_open x_i = i/n, neuraloperator's datasets); periodic axes are periodic.
+  GridPoints grid = GridPoints::nodes;
+  /// With reference_extents: how f reaches the reference grid from a finer input.
+  Coarsening restriction = Coarsening::average;
 
   /// Throws Error{invalid_argument} naming the key, e.g. "kono::mgno_layer: iterations[0] must be >= 1".
   void validate() const;

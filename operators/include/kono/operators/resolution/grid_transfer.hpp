@@ -11,11 +11,17 @@
 namespace kono {
 
 /// Where a grid of n points per axis sits in the unit interval. nodes: x_i = i/(n-1), both ends
-/// included (kono's Darcy and Burgers grids, FNO's positional embedding); periodic: x_i = i/n on a
-/// circle (the last point wraps to the first).
-enum class GridPoints { nodes, periodic };
+/// included (kono's Darcy generator); half_open: x_i = i/n, the end x = 1 not included
+/// (neuraloperator's datasets, darcy_16 among them); periodic: x_i = i/n on a circle (the last
+/// point wraps to the first).
+enum class GridPoints { nodes, half_open, periodic };
 
-/// Grid spacing ratio h(n) / h(reference) of a `points` grid: (ref-1)/(n-1) for nodes, ref/n periodic.
+/// "nodes", "half_open", "periodic".
+char const* to_string(GridPoints points) noexcept;
+/// Parses a grid kind; throws Error{invalid_argument} naming `where` and the known names otherwise.
+GridPoints grid_points_from_string(std::string const& name, std::string const& where);
+
+/// Grid spacing ratio h(n) / h(reference) of a `points` grid: (ref-1)/(n-1) for nodes, else ref/n.
 double spacing_ratio(index_t n, index_t reference, GridPoints points);
 
 /// A 1-D linear map from `cols` points to `rows` points with at most `taps` nonzeros per row
@@ -27,11 +33,21 @@ struct TransferMatrix1D {
   std::vector<double> weight;
 };
 
+/// How a finer field goes to a coarser grid: average (the transpose of interpolation, rows
+/// normalised: full weighting [1/4, 1/2, 1/4] on nested node grids) or sample (piecewise-linear
+/// interpolation at the coarse points: injection on nested grids, what a generator writing the
+/// coarse grid directly would have stored).
+enum class Coarsening { average, sample };
+/// "average", "sample".
+char const* to_string(Coarsening c) noexcept;
+/// Parses a coarsening; throws Error{invalid_argument} naming `where` and the known names otherwise.
+Coarsening coarsening_from_string(std::string const& name, std::string const& where);
+
 /// Resampling from `from` to `to` points. Refining (to >= from): piecewise-linear interpolation at
-/// the target points. Coarsening: the transpose of the interpolation to -> from with each row
-/// normalised to sum 1 (full weighting on nested node grids, [1/4, 1/2, 1/4]); a constant field
-/// stays constant both ways. Throws Error{invalid_argument} for an extent below 1 (2 for nodes).
-TransferMatrix1D resampling_matrix(index_t from, index_t to, GridPoints points);
+/// the target points. Coarsening: see Coarsening. A constant field stays constant either way.
+/// Throws Error{invalid_argument} for an extent below 1 (2 for nodes).
+TransferMatrix1D resampling_matrix(index_t from, index_t to, GridPoints points,
+                                   Coarsening coarsening = Coarsening::average);
 /// The transpose of `m` (for the adjoint).
 TransferMatrix1D transpose(TransferMatrix1D const& m);
 
@@ -42,7 +58,8 @@ class GridTransfer {
  public:
   GridTransfer() = default;
   /// Resampling of every axis from `from` to `to` extents (one GridPoints per axis).
-  GridTransfer(std::vector<index_t> const& from, std::vector<index_t> const& to, std::vector<GridPoints> const& points);
+  GridTransfer(std::vector<index_t> const& from, std::vector<index_t> const& to, std::vector<GridPoints> const& points,
+               Coarsening coarsening = Coarsening::average);
   std::vector<index_t> const& from() const noexcept { return m_from; }
   std::vector<index_t> const& to() const noexcept { return m_to; }
   /// out [N, C, to...] = M in [N, C, from...]. Throws Error{size_mismatch} naming the shapes.
