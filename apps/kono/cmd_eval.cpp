@@ -1,6 +1,9 @@
 // kono eval: run a trained model on input/target pairs and report the metrics DESIGN.md lists
 // (samples, rel_l2, rel_h1, rmse, nrmse, max_abs_err, plus per-sample arrays) as JSON, and
-// optionally the predictions as HDF5. Samples are spread over the MPI ranks.
+// optionally the predictions as HDF5. Samples are spread over the MPI ranks. The JSON also says
+// on which grid the model was trained ("train_resolution") and whether this data is off it
+// ("zero_shot"); a model that is not resolution-consistent evaluated off its training grid gets
+// a warning on stderr.
 //
 //   kono eval --model=fno.h5 --data.file=darcy_16.h5 --json=metrics.json
 #include <iostream>
@@ -25,7 +28,10 @@ std::vector<OptionSpec> eval_option_specs() {
       {"data.input_channel_axis", "", "inputs only (default: data.channel_axis)"},
       {"data.target_channel_axis", "", "targets only (default: data.channel_axis)"},
       {"eval.batch_size", "64", "samples per forward pass"},
-      {"json", "", "write the metrics JSON here (empty: print only)"},
+      {"json", "",
+       "write the metrics JSON here (empty: print only): samples, rel_l2, rel_h1, rmse, nrmse, max_abs_err, "
+       "per_sample, resolution, train_resolution, zero_shot (data off the training grid(s)), resolution_consistent. "
+       "A model that is not resolution-consistent, evaluated zero-shot, also warns on stderr"},
       {"predictions", "", "write the predictions here as HDF5 (/prediction, same layout as the target)"},
   };
 }
@@ -60,6 +66,10 @@ LayerConfig evaluate_model(Options const& opt, MPI_Comm comm) {
   KONO_USER_REQUIRE(want >= 0 && want <= n, invalid_argument,
                     "--data.samples=" << want << " but " << file << ":" << in_ds << " has " << n << " samples");
   if (want > 0) n = index_t(want);
+  // Off the training grid, a model that is not resolution-consistent computes another operator.
+  std::vector<index_t> const grid = in_shape.tail(1).to_vector();
+  ModelResolution const res = model_resolution(loaded.model.architecture(), loaded.meta.provenance);
+  warn_if_not_resolution_consistent("eval", model_path, res, file + ":" + in_ds, {grid}, comm);
 
   SampleShard const shard = shard_samples(n, comm);
   RealTensor x, y, pred;
@@ -73,6 +83,11 @@ LayerConfig evaluate_model(Options const& opt, MPI_Comm comm) {
   }
   SampleMetrics const all = gather_metrics(local, comm);
   LayerConfig report = metrics_json(all, {{"model", model_path}, {"data", file + ":" + in_ds + "," + out_ds}});
+  report["resolution"] = grid;
+  report["train_resolution"] = res.train.empty() ? LayerConfig(nullptr) : LayerConfig(res.train);
+  report["zero_shot"] = res.zero_shot(grid);
+  report["resolution_consistent"] = res.consistency.consistent;
+  if (!res.consistency.consistent) report["resolution_consistent_reason"] = res.consistency.reason;
 
   if (!pred_path.empty()) {
     std::vector<index_t> global = out_shape.to_vector();
@@ -92,7 +107,10 @@ LayerConfig evaluate_model(Options const& opt, MPI_Comm comm) {
   }
   if (!json.empty()) write_text_on_root(json, report.dump(2) + "\n", comm);
   if (rank == 0) {
-    std::cout << "kono eval: " << all.size() << " samples of " << file << ":" << in_ds << "\n"
+    std::cout << "kono eval: " << all.size() << " samples of " << file << ":" << in_ds << " on "
+              << extents_text(grid);
+    if (report["zero_shot"].get<bool>()) std::cout << " (zero-shot: trained at " << extents_text(res.train) << ")";
+    std::cout << "\n"
               << "  rel_l2 " << report["rel_l2"].get<double>() << "  rel_h1 " << report["rel_h1"].get<double>()
               << "  rmse " << report["rmse"].get<double>() << "  nrmse " << report["nrmse"].get<double>()
               << "  max_abs_err " << report["max_abs_err"].get<double>() << "\n";

@@ -16,6 +16,7 @@
 #include <kono/operators/optimizers/optimizer_registry.hpp>
 #include <kono/operators/training/trainer.hpp>
 
+#include "grid_resample.hpp"
 #include "subcommands.hpp"
 #include "workflow.hpp"
 
@@ -34,9 +35,22 @@ std::vector<OptionSpec> train_option_specs() {
       {"data.channel_axis", "false", "datasets are [N, C, spatial...] instead of one channel [N, spatial...]"},
       {"data.input_channel_axis", "", "inputs only: [N, C, spatial...] (default: data.channel_axis)"},
       {"data.target_channel_axis", "", "targets only, e.g. true for Burgers [N, T, x] as T channels (default: data.channel_axis)"},
+      {"data.resolutions", "",
+       "multi-resolution training: comma list of grid sizes (nodes per axis), e.g. 32,16; the training samples are "
+       "also used as coarser copies at each size (exact subsampling when the coarse nodes are fine nodes, else "
+       "bilinear interpolation at the coarse nodes; see data.grid); an epoch makes every batch of every "
+       "grid once, each step on one grid, in an order seeded by train.seed; the first size is the reference "
+       "(model.reference_resolution, the grid of the test samples and metric, train_resolution); the data's size "
+       "must be listed or finer than all; not with pointwise normalisation (empty: the data's grid only)"},
+      {"data.grid", "",
+       "grid points for --data.resolutions: nodes (x_i = i/(n-1), boundary included, as kono generate darcy; exact "
+       "subsampling when (n-1)/(m-1) is an integer), half_open (x_i = i/n, neuraloperator's darcy_16) or periodic "
+       "(x_i = i/n, e.g. Burgers); exact when n/m is an integer (default: --model.grid if given, else nodes)"},
       {"data.normalize_input", "none", "input normalisation: none, scalar, per_channel, pointwise"},
       {"data.normalize_target", "scalar", "target normalisation (training sees encoded targets)"},
-      {"model.type", "fno", "model family; model.* options below depend on it"},
+      {"model.type", "fno",
+       "model family; model.* options below depend on it (in/out_channels, dim and, where the family has it, "
+       "reference_resolution are set from the data)"},
       {"loss.type", "h1", "training loss: h1, l2, lp, mse (loss.* keys go to the loss)"},
       {"optimizer.type", "adamw", "adam, adamw or sgd (optimizer.* keys go to the optimizer)"},
       {"optimizer.variant", "neuralop", "adamw flavour: neuralop or pytorch"},
@@ -76,6 +90,52 @@ std::string model_help() {
 void put(std::vector<std::pair<std::string, std::string>>& p, std::string k, std::string v) {
   p.emplace_back(std::move(k), std::move(v));
 }
+
+// The grids of --data.resolutions for samples on `spatial` (the data's grid), first = reference;
+// empty when the option is empty. Errors name the option.
+std::vector<std::vector<index_t>> training_grids(Options const& opt, Shape const& spatial, std::string const& file) {
+  if (opt.text("data.resolutions").empty()) return {};
+  std::vector<long long> const sizes = opt.integers("data.resolutions");
+  index_t const n = spatial[0];
+  for (int a = 1; a < spatial.rank(); ++a)
+    KONO_USER_REQUIRE(spatial[a] == n, invalid_argument,
+                      "--data.resolutions needs the same number of nodes on every axis, but " << file << " holds samples on "
+                                                                                            << spatial.to_string());
+  std::vector<std::vector<index_t>> grids;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    long long const m = sizes[i];
+    KONO_USER_REQUIRE(m >= 2 && m <= n, invalid_argument,
+                      "--data.resolutions=" << opt.text("data.resolutions") << ": " << m << " is not between 2 and the data's "
+                                            << n << " nodes per axis (" << file << ": " << spatial.to_string()
+                                            << "); coarser copies only");
+    for (std::size_t j = 0; j < i; ++j)
+      KONO_USER_REQUIRE(sizes[j] != m, invalid_argument,
+                        "--data.resolutions=" << opt.text("data.resolutions") << " lists " << m << " twice");
+    grids.emplace_back(std::size_t(spatial.rank()), index_t(m));
+  }
+  // Every size is at most the data's: so the data's own grid is listed or finer than all of them
+  // (no copy is finer than what was solved).
+  return grids;
+}
+
+// --data.grid (else --model.grid, else nodes): where the data's points sit (grid_resample.hpp).
+std::string grid_name(Options const& opt) {
+  if (!opt.text("data.grid").empty()) return opt.text("data.grid");
+  return opt.given("model.grid") ? opt.text("model.grid") : std::string("nodes");
+}
+
+GridNodes grid_nodes(Options const& opt) {
+  std::string const g = grid_name(opt);
+  KONO_USER_REQUIRE(g == "nodes" || g == "half_open" || g == "periodic", invalid_argument,
+                    "--data.grid=" << g << (opt.text("data.grid").empty() ? " (from --model.grid)" : "")
+                                   << ": choose nodes (x_i = i/(n-1)), half_open or periodic (x_i = i/n)");
+  return g == "nodes" ? GridNodes::nodes : GridNodes::half_open;
+}
+
+// x on `grid`: itself when it is already there, else its coarser copy.
+RealTensor on_grid(RealTensor const& x, std::vector<index_t> const& grid, GridNodes nodes) {
+  return x.shape().tail(2).to_vector() == grid ? x : downsample_grid(x, grid, nodes);
+}
 }  // namespace
 
 TrainResult train_model(Options const& opt, MPI_Comm comm) {
@@ -111,11 +171,37 @@ TrainResult train_model(Options const& opt, MPI_Comm comm) {
     yt = read_samples(test_store, opt.text("data.test_target"), 0, ntest ? ntest : -1, out_axis, "data.test_target");
   }
 
-  // Model: channels and dimension come from the data.
+  // Multi-resolution training: the grids (first = reference), checked against the data.
+  Shape const data_grid = x.shape().tail(2);
+  std::vector<std::vector<index_t>> const grids = training_grids(opt, data_grid, file);
+  std::vector<index_t> const reference = grids.empty() ? data_grid.to_vector() : grids[0];
+  GridNodes const nodes = grid_nodes(opt);
+  if (!grids.empty()) {
+    for (char const* which : {"input", "target"})
+      KONO_USER_REQUIRE(opt.text(std::string("data.normalize_") + which) != "pointwise", invalid_argument,
+                        "--data.normalize_" << which << "=pointwise holds statistics per grid point of "
+                                            << data_grid.to_string() << ", so it cannot serve --data.resolutions="
+                                            << opt.text("data.resolutions") << "; use scalar or per_channel");
+    if (has_test) {
+      std::vector<index_t> const test_grid = xt.shape().tail(2).to_vector();
+      bool fits = test_grid.size() == reference.size();
+      for (std::size_t a = 0; fits && a < test_grid.size(); ++a) fits = test_grid[a] >= reference[a];
+      KONO_USER_REQUIRE(fits, invalid_argument,
+                        "--data.resolutions=" << opt.text("data.resolutions") << ": the test samples "
+                                              << xt.shape().to_string() << " (--data.test_input) are coarser than the reference grid "
+                                              << extents_text(reference) << " the test metric is computed on");
+    }
+  }
+
+  // Model: channels and dimension come from the data, and so does the reference grid for families
+  // that take one (resolution-consistent models anchor their kernels to it: docs/resolution.md).
   std::string const type = opt.text("model.type");
   LayerConfig mopt = opt.section("model");
   mopt.erase("type");
   int const dim = x.shape().rank() - 2;
+  set_reference_resolution(mopt, type, reference,
+                           grids.empty() ? "the grid of the training data (" + file + ": inputs " + x.shape().to_string() + ")"
+                                         : "the first grid of --data.resolutions=" + opt.text("data.resolutions"));
   for (auto const& kv : {std::pair<char const*, long long>{"in_channels", x.extent(1)}, {"out_channels", y.extent(1)},
                          {"dim", dim}}) {
     if (mopt.contains(kv.first))
@@ -125,18 +211,14 @@ TrainResult train_model(Options const& opt, MPI_Comm comm) {
                                    << y.shape().to_string() << ")");
     mopt[kv.first] = kv.second;
   }
-  // Resolution-consistent models anchor their kernels to the training grid (docs/resolution.md).
-  auto const types = registered_model_types();
-  if (std::find(types.begin(), types.end(), type) != types.end())
-    for (auto const& o : model_options(type))
-      if (o.key == "reference_resolution" && !mopt.contains("reference_resolution")) {
-        LayerConfig grid = LayerConfig::array();
-        for (int a = 0; a < dim; ++a) grid.push_back(x.extent(2 + a));
-        mopt["reference_resolution"] = grid;
-      }
   std::uint64_t const seed = std::uint64_t(opt.integer("train.seed"));
   RealModel model = create_model<Space, Real>(type, mopt, seed);
   model.output_shape(x.shape().with_extent(0, 1));  // a model that cannot take the data fails here, clearly
+  for (auto const& g : grids) {  // ... and at every grid of --data.resolutions
+    std::vector<index_t> e{1, x.extent(1)};
+    e.insert(e.end(), g.begin(), g.end());
+    model.output_shape(Shape(e));
+  }
 
   // Normalisation fitted on the training set (same statistics on any rank count).
   ModelMetadata meta;
@@ -164,6 +246,27 @@ TrainResult train_model(Options const& opt, MPI_Comm comm) {
     y_encoded = y.clone_to<Space>("kono::train::y_encoded");
     target_norm->encode(y_encoded);
   }
+  // One (input, encoded target) set per grid; the test pairs on the reference grid. The
+  // normalisers are scalar or per channel here, so encoding commutes with the grid transfer.
+  std::vector<std::pair<RealTensor, RealTensor>> sets;
+  std::string grids_text;
+  if (grids.empty()) {
+    sets.emplace_back(x, y_encoded);
+  } else {
+    for (auto const& g : grids) {
+      sets.emplace_back(on_grid(x, g, nodes), on_grid(y_encoded, g, nodes));
+      std::string const how = g == data_grid.to_vector() ? "the data"
+                              : exact_subsampling(data_grid, g, nodes) ? "exact subsampling"
+                              : dim == 1                         ? "linear interpolation"
+                              : dim == 2                         ? "bilinear interpolation"
+                                                                 : "trilinear interpolation";
+      grids_text += (grids_text.empty() ? "" : ", ") + extents_text(g) + " (" + how + ")";
+    }
+    if (has_test) {
+      xt = on_grid(xt, reference, nodes);
+      yt = on_grid(yt, reference, nodes);
+    }
+  }
 
   // Loss, optimizer, schedule from their sections (the registries check the keys).
   auto loss = create_loss<Space, Real>(opt.section("loss"), "--loss.*");
@@ -187,7 +290,14 @@ TrainResult train_model(Options const& opt, MPI_Comm comm) {
   put(meta.provenance, "in_channels", std::to_string(x.extent(1)));
   put(meta.provenance, "out_channels", std::to_string(y.extent(1)));
   put(meta.provenance, "dim", std::to_string(dim));
-  put(meta.provenance, "train_resolution", x.shape().tail(2).to_string());
+  put(meta.provenance, "train_resolution", Shape(reference).to_string());
+  if (!grids.empty()) {
+    std::string all;
+    for (auto const& g : grids) all += (all.empty() ? "" : ", ") + Shape(g).to_string();
+    put(meta.provenance, "train_resolutions", "[" + all + "]");  // JSON: [[32, 32], [16, 16]]
+    put(meta.provenance, "data_resolution", data_grid.to_string());
+    put(meta.provenance, "data_grid", grid_name(opt));
+  }
   put(meta.provenance, "train_data", file + ":" + opt.text("data.input") + "," + opt.text("data.target"));
   put(meta.provenance, "train_samples", std::to_string(x.extent(0)));
   put(meta.provenance, "model_options", mopt.dump());
@@ -227,12 +337,16 @@ TrainResult train_model(Options const& opt, MPI_Comm comm) {
     });
   }
 
-  if (rank == 0)
+  if (rank == 0) {
     std::cout << "kono train: " << type << " with " << model.num_parameters() << " parameters on " << x.extent(0)
               << " samples " << x.shape().tail(1).to_string() << " from " << file << ", " << to.epochs << " epochs, batch "
               << to.batch_size << ", " << size << " rank(s)\n";
+    if (!grids.empty())
+      std::cout << "kono train: multi-resolution on " << grids_text << "; reference and test grid "
+                << extents_text(reference) << "\n";
+  }
   TrainResult result;
-  result.curve = has_test ? trainer.fit(x, y_encoded, xt, yt) : trainer.fit(x, y_encoded, x.slice_batch(0, 0), y.slice_batch(0, 0));
+  result.curve = has_test ? trainer.fit(sets, xt, yt) : trainer.fit(sets, x.slice_batch(0, 0), y.slice_batch(0, 0));
   result.model_path = out;
   result.curve_csv = to.curve_csv;
   result.parameters = model.num_parameters();

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <iostream>
+#include <regex>
 
 #include <kono/datasets/text_file.hpp>
 #include <kono/operators/losses/relative_h1.hpp>
 #include <kono/operators/losses/relative_lp.hpp>
 #include <kono/operators/metrics/pdebench_metrics.hpp>
+#include <kono/operators/model_registry.hpp>
 
 #include "workflow.hpp"
 
@@ -158,6 +161,85 @@ void check_model_fits(ModelSignature const& sig, std::string const& model_path, 
                     "model " << model_path << " expects " << want << (input ? " input" : " output") << " channel(s), but "
                              << data_path << ":" << dataset << " has " << channels << " (sample shape "
                              << sample_shape.to_string() << "; use --data.channel_axis for [N, C, ...] data)");
+}
+
+bool ModelResolution::zero_shot(std::vector<index_t> const& extents) const {
+  if (train.empty()) return false;
+  return std::find(trained.begin(), trained.end(), extents) == trained.end();
+}
+
+ModelResolution model_resolution(LayerConfig const& architecture,
+                                 std::vector<std::pair<std::string, std::string>> const& provenance) {
+  ModelResolution r;
+  r.consistency = resolution_consistency(architecture);
+  auto const integers = [](std::string const& text) {
+    std::vector<index_t> v;
+    std::regex const number("[0-9]+");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), number); it != std::sregex_iterator(); ++it)
+      v.push_back(index_t(std::stoll(it->str())));
+    return v;
+  };
+  for (auto const& kv : provenance)
+    if (kv.first == "train_resolution") r.train = integers(kv.second);
+  if (!r.train.empty()) r.trained.push_back(r.train);
+  for (auto const& kv : provenance)
+    if (kv.first == "train_resolutions") {  // [[32, 32], [16, 16]], written by multi-resolution kono train
+      LayerConfig const all = LayerConfig::parse(kv.second, nullptr, false);
+      if (!all.is_array()) continue;
+      for (auto const& e : all)
+        if (e.is_array()) {
+          std::vector<index_t> ext;
+          for (auto const& n : e)
+            if (n.is_number_integer()) ext.push_back(n.get<index_t>());
+          if (std::find(r.trained.begin(), r.trained.end(), ext) == r.trained.end()) r.trained.push_back(ext);
+        }
+    }
+  return r;
+}
+
+void set_reference_resolution(LayerConfig& mopt, std::string const& type, std::vector<index_t> const& reference,
+                              std::string const& source) {
+  auto const& options = model_options(type);
+  if (std::none_of(options.begin(), options.end(), [](ModelOption const& o) { return o.key == "reference_resolution"; }))
+    return;
+  LayerConfig const want(reference);
+  if (mopt.contains("reference_resolution")) {
+    LayerConfig given = mopt.at("reference_resolution");
+    if (given.is_number_integer()) given = LayerConfig(std::vector<index_t>(reference.size(), given.get<index_t>()));
+    KONO_USER_REQUIRE(given == want, size_mismatch,
+                      "--model.reference_resolution=" << mopt.at("reference_resolution").dump() << " does not match "
+                                                      << source << " " << want.dump()
+                                                      << "; leave it out, kono train sets it");
+  }
+  mopt["reference_resolution"] = want;
+}
+
+std::string extents_text(std::vector<index_t> const& extents) {
+  std::string s;
+  for (index_t e : extents) s += (s.empty() ? "" : "x") + std::to_string(e);
+  return s;
+}
+
+bool warn_if_not_resolution_consistent(std::string const& command, std::string const& model_path,
+                                       ModelResolution const& res, std::string const& data,
+                                       std::vector<std::vector<index_t>> const& grids, MPI_Comm comm) {
+  std::string off;
+  for (auto const& g : grids)
+    if (res.zero_shot(g)) off += (off.empty() ? "" : ", ") + extents_text(g);
+  if (res.consistency.consistent || off.empty()) return false;
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  if (rank == 0) {
+    std::string trained;
+    for (auto const& t : res.trained) trained += (trained.empty() ? "" : ", ") + extents_text(t);
+    std::cerr << "kono " << command << ": warning: model " << model_path << " was trained at " << trained << " but "
+              << data << " is on " << off
+              << ", and the model is not resolution-consistent, so its accuracy there is unrelated to its training "
+                 "accuracy: "
+              << res.consistency.reason << "\n"
+              << std::flush;
+  }
+  return true;
 }
 
 std::string path_stem(std::string const& path) {

@@ -11,6 +11,7 @@
 #include <kono/operators/layer_config.hpp>
 #include <kono/operators/model.hpp>
 #include <kono/operators/model_io.hpp>
+#include <kono/operators/model_resolution.hpp>
 
 #include "options.hpp"
 
@@ -61,6 +62,36 @@ ModelSignature model_signature(ModelMetadata const& meta);
 /// shape [C, spatial...] does not fit the model.
 void check_model_fits(ModelSignature const& sig, std::string const& model_path, Shape const& sample_shape,
                       std::string const& data_path, std::string const& dataset, bool input);
+
+/// What a model file says about resolutions: the grid it was trained at (provenance
+/// "train_resolution", e.g. "[16, 16]"; for multi-resolution training the reference grid), every
+/// grid it was trained on ("train_resolutions", else just that one) and whether its architecture
+/// is resolution-consistent (kono::resolution_consistency).
+struct ModelResolution {
+  std::vector<index_t> train;                 ///< spatial extents; empty: not recorded
+  std::vector<std::vector<index_t>> trained;  ///< every training grid (train first)
+  ResolutionConsistency consistency;
+  /// Data on grid `extents` is zero-shot when it is none of the training grids (false when the
+  /// training grid is not recorded: nothing to compare with).
+  bool zero_shot(std::vector<index_t> const& extents) const;
+};
+ModelResolution model_resolution(LayerConfig const& architecture,
+                                 std::vector<std::pair<std::string, std::string>> const& provenance);
+/// Sets model_options["reference_resolution"] = `reference` (spatial extents of the training
+/// grid) when the model family `type` declares that option, as kono train sets in_channels from
+/// the data; leaves the options alone otherwise. A value the user gave (an array, or one number
+/// for every axis) must equal `reference`: else Error{size_mismatch} naming
+/// --model.reference_resolution, the grid and `source` (where the grid comes from).
+void set_reference_resolution(LayerConfig& model_options, std::string const& type, std::vector<index_t> const& reference,
+                              std::string const& source);
+/// [32, 32] -> "32x32".
+std::string extents_text(std::vector<index_t> const& extents);
+/// On rank 0 of comm, a warning on stderr when some of `grids` are zero-shot for a model that is
+/// not resolution-consistent: names the command, the model, its training grid(s), `data` and its
+/// zero-shot grids, and the reason. Returns whether it warned (same on every rank). Not collective.
+bool warn_if_not_resolution_consistent(std::string const& command, std::string const& model_path,
+                                       ModelResolution const& res, std::string const& data,
+                                       std::vector<std::vector<index_t>> const& grids, MPI_Comm comm);
 
 /// "dir/name.h5" -> "dir/name".
 std::string path_stem(std::string const& path);

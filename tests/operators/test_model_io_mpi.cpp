@@ -70,10 +70,17 @@ struct TrainingRun {
 };
 
 // Trains `total` epochs; when stop_after > 0, stops there, writes a checkpoint, and resumes
-// from the file with fresh objects.
-TrainingRun train(MPI_Comm comm, int total, int stop_after, std::string const& ckpt) {
+// from the file with fresh objects. `multi`: multi-resolution training on a second, coarser set.
+TrainingRun train(MPI_Comm comm, int total, int stop_after, std::string const& ckpt, bool multi = false) {
   auto x = input<double>(13);
   auto y = input<double>(13);
+  auto const x2 = kono::test::random_tensor(Shape{9, 1, 4}, 41), y2 = kono::test::random_tensor(Shape{9, 1, 4}, 42);
+  auto fit = [&](kono::Trainer<Space, double>& t) {
+    if (multi)
+      t.fit({{x, y}, {x2, y2}}, {}, {});
+    else
+      t.fit(x, y, {}, {});
+  };
   kono::MseLoss<Space, double> loss;
   kono::CosineAnnealingLr schedule(1e-2, 10);
   kono::TrainerOptions opt;
@@ -85,7 +92,7 @@ TrainingRun train(MPI_Comm comm, int total, int stop_after, std::string const& c
   kono::Adam<Space, double> adam(model.num_parameters());
   {
     kono::Trainer<Space, double> t(model, loss, adam, schedule, comm, opt);
-    t.fit(x, y, {}, {});
+    fit(t);
     if (stop_after == 0) {
       auto const h = kono::test::snapshot(model.parameters());
       return {std::vector<double>(h.data(), h.data() + h.extent(0)), t.curve()};
@@ -101,7 +108,7 @@ TrainingRun train(MPI_Comm comm, int total, int stop_after, std::string const& c
   opt.epochs = total;
   kono::Trainer<Space, double> t2(resumed.model, loss, adam2, schedule, comm, opt);
   t2.set_start(int(resumed.checkpoint->epoch), kono::learning_curve_from_json(resumed.checkpoint->learning_curve_json));
-  t2.fit(x, y, {}, {});
+  fit(t2);
   auto const h = kono::test::snapshot(resumed.model.parameters());
   return {std::vector<double>(h.data(), h.data() + h.extent(0)), t2.curve()};
 }
@@ -113,6 +120,18 @@ TEST(ModelIo, ResumedTrainingEqualsUninterruptedTraining) {
   EXPECT_EQ(straight.params, resumed.params);  // bitwise: same steps, same order, same state
   ASSERT_EQ(resumed.curve.size(), 5u);
   for (int e = 0; e < 5; ++e) EXPECT_EQ(straight.curve[std::size_t(e)].train_loss, resumed.curve[std::size_t(e)].train_loss);
+}
+
+// Multi-resolution training (kono train --data.resolutions): its step schedule depends only on
+// (seed, epoch), so a resumed run makes the same steps.
+TEST(ModelIo, ResumedMultiResolutionTrainingEqualsUninterruptedTraining) {
+  kono::test::TempDir dir("resume_multi", MPI_COMM_WORLD);
+  TrainingRun const straight = train(MPI_COMM_WORLD, 5, 0, "", true);
+  TrainingRun const resumed = train(MPI_COMM_WORLD, 5, 2, dir.file("ckpt.h5"), true);
+  EXPECT_EQ(straight.params, resumed.params);
+  ASSERT_EQ(resumed.curve.size(), 5u);
+  for (int e = 0; e < 5; ++e) EXPECT_EQ(straight.curve[std::size_t(e)].train_loss, resumed.curve[std::size_t(e)].train_loss);
+  EXPECT_NE(straight.params, train(MPI_COMM_WORLD, 5, 0, "", false).params);  // the second set did take part
 }
 
 TEST(ModelIo, FilesThatDoNotFitTheArchitectureAreRefused) {

@@ -1,8 +1,10 @@
 // Data-parallel training: the same global batches give the same parameters on 1 and 2 ranks
 // (compared within one run against an MPI_COMM_SELF reference), training reduces the loss,
 // the learning curve is written, bad shapes are refused on every rank.
+#include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <tuple>
 
 #include <kono/operators/layers/sequential.hpp>
 #include <kono/operators/losses/mse.hpp>
@@ -220,5 +222,90 @@ TEST(TrainerMpi, SteadyStateTrainingStepAllocatesNothing) {
   EXPECT_EQ(g_allocations, 1) << "allocation callback not called";
   g_allocations -= 1;
   EXPECT_EQ(g_allocations, 0) << "Kokkos allocations inside steady-state training steps";
+}
+}  // namespace
+
+// Multi-resolution training (kono train --data.resolutions): an FNO trained on the same samples
+// on two grids, each step on one grid, gives the same parameters on 1 and 2 ranks and twice in a
+// row; the schedule makes every batch of every set once per epoch, in an order that depends only
+// on (seed, epoch).
+namespace {
+std::vector<double> train_fno_multi_resolution(MPI_Comm comm) {
+  auto x8 = kono::test::random_tensor(Shape{10, 1, 8, 8}, 31);
+  auto y8 = kono::test::random_tensor(Shape{10, 1, 8, 8}, 32);
+  auto x6 = kono::test::random_tensor(Shape{7, 1, 6, 6}, 33);  // another size: sets need not match
+  auto y6 = kono::test::random_tensor(Shape{7, 1, 6, 6}, 34);
+  auto xt = kono::test::random_tensor(Shape{3, 1, 8, 8}, 35);
+  auto yt = kono::test::random_tensor(Shape{3, 1, 8, 8}, 36);
+  auto model = kono::create_model<Space, double>("fno", {{"modes", {2, 2}}, {"hidden_channels", 4}, {"layers", 2}}, 5);
+  kono::RelativeH1Loss<Space, double> loss;
+  kono::Adam<Space, double> adamw(model.num_parameters(), kono::AdamOptions::neuralop_adamw());
+  kono::CosineAnnealingLr schedule(1e-2, 30);
+  kono::TrainerOptions opt;
+  opt.epochs = 3;
+  opt.batch_size = 4;  // 3 batches at 8x8 (4, 4, 2) and 2 at 6x6 (4, 3) per epoch
+  opt.progress = false;
+  opt.shuffle_seed = 9;
+  kono::Trainer<Space, double> trainer(model, loss, adamw, schedule, comm, opt);
+  trainer.add_eval_loss("h1", std::make_unique<kono::RelativeH1Loss<Space, double>>());
+  auto const& curve = trainer.fit({{x8, y8}, {x6, y6}}, xt, yt);
+  EXPECT_EQ(curve.size(), 3u);
+  EXPECT_EQ(curve.back().test.count("h1"), 1u);
+  auto h = kono::test::snapshot(model.parameters());
+  return std::vector<double>(h.data(), h.data() + h.extent(0));
+}
+
+TEST(TrainerMpi, MultiResolutionTrainsToTheSameParametersOnAnyRankCount) {
+  auto const world = train_fno_multi_resolution(MPI_COMM_WORLD);
+  auto const self = train_fno_multi_resolution(MPI_COMM_SELF);
+  auto const again = train_fno_multi_resolution(MPI_COMM_SELF);
+  auto const init = kono::test::snapshot(
+      kono::create_model<Space, double>("fno", {{"modes", {2, 2}}, {"hidden_channels", 4}, {"layers", 2}}, 5).parameters());
+  ASSERT_EQ(world.size(), self.size());
+  double maxdiff = 0, moved = 0;
+  for (std::size_t i = 0; i < world.size(); ++i) {
+    maxdiff = std::max(maxdiff, std::abs(world[i] - self[i]));
+    moved = std::max(moved, std::abs(self[i] - init(i)));
+  }
+  EXPECT_GT(moved, 1e-4) << "training did not change the parameters";
+  EXPECT_LT(maxdiff, 1e-12) << "multi-resolution FNO parameters differ between the distributed and the single-rank run";
+  EXPECT_EQ(self, again) << "multi-resolution training is not deterministic";
+}
+
+TEST(TrainerMpi, MultiResolutionScheduleMakesEveryBatchOnceInASeededOrder) {
+  kono::Model<Space, double> model("mlp", kono::make_channel_mlp<Space, double>(1, 4, 1), 1);
+  kono::MseLoss<Space, double> loss;
+  kono::Adam<Space, double> adam(model.num_parameters());
+  kono::ConstantLr schedule(1e-3);
+  kono::TrainerOptions opt;
+  opt.batch_size = 8;
+  opt.shuffle_seed = 5;
+  kono::Trainer<Space, double> a(model, loss, adam, schedule, MPI_COMM_WORLD, opt), b(model, loss, adam, schedule, MPI_COMM_SELF, opt);
+  using Step = kono::Trainer<Space, double>::Step;
+  auto key = [](Step const& s) { return std::tuple<int, kono::index_t, kono::index_t>(s.set, s.first, s.count); };
+  // One set: today's order, batch after batch.
+  auto const one = a.step_schedule({21}, 4);
+  ASSERT_EQ(one.size(), 3u);
+  for (std::size_t i = 0; i < one.size(); ++i) EXPECT_EQ(key(one[i]), key(Step{0, kono::index_t(8 * i), i == 2 ? 5 : 8}));
+  // Three sets: every batch once, same on every rank count, another order in another epoch.
+  auto const e0 = a.step_schedule({21, 10, 3}, 0);
+  ASSERT_EQ(e0.size(), 3u + 2u + 1u);
+  std::vector<std::tuple<int, kono::index_t, kono::index_t>> got, want{{0, 0, 8}, {0, 8, 8}, {0, 16, 5}, {1, 0, 8}, {1, 8, 2}, {2, 0, 3}};
+  for (auto const& s : e0) got.push_back(key(s));
+  auto const order0 = got;
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, want);
+  auto const same = b.step_schedule({21, 10, 3}, 0);
+  for (std::size_t i = 0; i < same.size(); ++i) EXPECT_EQ(key(same[i]), order0[i]);
+  bool differs = false;
+  for (int epoch = 1; epoch < 6 && !differs; ++epoch) {
+    auto const e = a.step_schedule({21, 10, 3}, epoch);
+    for (std::size_t i = 0; i < e.size(); ++i) differs = differs || key(e[i]) != order0[i];
+  }
+  EXPECT_TRUE(differs) << "the step order does not change between epochs";
+  // Set 0 keeps the single-set permutation; other sets get their own.
+  EXPECT_EQ(a.set_permutation(0, 21, 3), a.permutation(21, 3));
+  EXPECT_NE(a.set_permutation(1, 21, 3), a.permutation(21, 3));
+  EXPECT_EQ(a.set_permutation(1, 21, 3), b.set_permutation(1, 21, 3));
 }
 }  // namespace

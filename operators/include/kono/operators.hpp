@@ -21,6 +21,7 @@
 #include <kono/operators/model.hpp>
 #include <kono/operators/model_io.hpp>
 #include <kono/operators/model_registry.hpp>
+#include <kono/operators/model_resolution.hpp>
 #include <kono/operators/optimizers/adam.hpp>
 #include <kono/operators/optimizers/gradient_clipping.hpp>
 #include <kono/operators/optimizers/lr_schedule.hpp>

@@ -79,18 +79,49 @@ void Trainer<MemorySpace, Scalar>::set_start(int epochs_done, std::vector<EpochR
 }
 
 template <class MemorySpace, class Scalar>
-std::vector<index_t> Trainer<MemorySpace, Scalar>::permutation(index_t n, int epoch) const {
+std::vector<index_t> Trainer<MemorySpace, Scalar>::shuffled(index_t n, std::uint64_t seed) const {
   std::vector<index_t> p(static_cast<std::size_t>(n));
   for (index_t i = 0; i < n; ++i) p[std::size_t(i)] = i;
   if (!m_options.shuffle) return p;
-  // Counter-based Fisher-Yates: the permutation depends only on (seed, epoch), so every rank
+  // Counter-based Fisher-Yates: the permutation depends only on the seed, so every rank
   // computes the same one and a resumed run reproduces it without saved RNG state.
-  std::uint64_t const seed = child_seed(m_options.shuffle_seed, std::uint64_t(epoch));
   for (index_t i = n - 1; i > 0; --i) {
     index_t const j = index_t(splitmix64(seed ^ splitmix64(std::uint64_t(i))) % std::uint64_t(i + 1));
     std::swap(p[std::size_t(i)], p[std::size_t(j)]);
   }
   return p;
+}
+
+template <class MemorySpace, class Scalar>
+std::vector<index_t> Trainer<MemorySpace, Scalar>::permutation(index_t n, int epoch) const {
+  return shuffled(n, child_seed(m_options.shuffle_seed, std::uint64_t(epoch)));
+}
+
+namespace {
+// Streams of the multi-resolution schedule, apart from the epoch permutations' child seeds.
+constexpr std::uint64_t set_stream = 0x5e7'0000'0000ull, step_stream = 0x57e9'0000'0000ull;
+}  // namespace
+
+template <class MemorySpace, class Scalar>
+std::vector<index_t> Trainer<MemorySpace, Scalar>::set_permutation(int set, index_t n, int epoch) const {
+  if (set == 0) return permutation(n, epoch);
+  std::uint64_t const epoch_seed = child_seed(m_options.shuffle_seed, std::uint64_t(epoch));
+  return shuffled(n, child_seed(epoch_seed, set_stream + std::uint64_t(set)));
+}
+
+template <class MemorySpace, class Scalar>
+std::vector<typename Trainer<MemorySpace, Scalar>::Step> Trainer<MemorySpace, Scalar>::step_schedule(
+    std::vector<index_t> const& sizes, int epoch) const {
+  std::vector<Step> steps;
+  for (std::size_t k = 0; k < sizes.size(); ++k)
+    for (index_t b = 0; b < sizes[k]; b += m_options.batch_size)
+      steps.push_back({int(k), b, std::min(m_options.batch_size, sizes[k] - b)});
+  if (sizes.size() < 2) return steps;  // one set: today's order, batch after batch
+  std::uint64_t const epoch_seed = child_seed(m_options.shuffle_seed, std::uint64_t(epoch));
+  std::vector<index_t> const order = shuffled(index_t(steps.size()), child_seed(epoch_seed, step_stream));
+  std::vector<Step> out(steps.size());
+  for (std::size_t i = 0; i < steps.size(); ++i) out[i] = steps[std::size_t(order[i])];
+  return out;
 }
 
 template <class MemorySpace, class Scalar>
@@ -125,16 +156,24 @@ double Trainer<MemorySpace, Scalar>::train_step(tensor_type const& x, tensor_typ
   index_t const global = index_t(indices.size());
   SampleShard const shard = shard_samples(global, rank, size);
   index_t const count = shard.count;
-  // (Re)allocate the batch buffers only when the sample shape or the capacity changes.
+  // (Re)allocate the batch buffers only when a new sample shape comes or the capacity grows;
+  // one set per sample shape, so alternating grids (multi-resolution training) reuse them.
   Shape const xs = x.shape(), ys = y.shape();
   index_t const capacity = std::max<index_t>(count, (m_options.batch_size + size - 1) / size);
-  if (!m_xb.is_allocated() || m_xb.extent(0) < count || m_xb.shape().tail(1) != xs.tail(1) ||
-      m_yb.shape().tail(1) != ys.tail(1)) {
-    m_xb = tensor_type(WithoutInitializing_t{}, "kono::Trainer::x_batch", xs.with_extent(0, capacity));
-    m_yb = tensor_type(WithoutInitializing_t{}, "kono::Trainer::y_batch", ys.with_extent(0, capacity));
-    m_pred = tensor_type(WithoutInitializing_t{}, "kono::Trainer::prediction",
+  auto buffers = std::find_if(m_buffers.begin(), m_buffers.end(), [&](BatchBuffers const& b) {
+    return b.x.shape().tail(1) == xs.tail(1) && b.y.shape().tail(1) == ys.tail(1);
+  });
+  if (buffers == m_buffers.end() || buffers->x.extent(0) < count) {
+    BatchBuffers b;
+    b.x = tensor_type(WithoutInitializing_t{}, "kono::Trainer::x_batch", xs.with_extent(0, capacity));
+    b.y = tensor_type(WithoutInitializing_t{}, "kono::Trainer::y_batch", ys.with_extent(0, capacity));
+    b.pred = tensor_type(WithoutInitializing_t{}, "kono::Trainer::prediction",
                          m_model.output_shape(xs.with_extent(0, capacity)));
-    m_dpred = tensor_type(WithoutInitializing_t{}, "kono::Trainer::prediction_gradient", m_pred.shape());
+    b.dpred = tensor_type(WithoutInitializing_t{}, "kono::Trainer::prediction_gradient", b.pred.shape());
+    if (buffers == m_buffers.end()) buffers = m_buffers.insert(m_buffers.end(), std::move(b));
+    else *buffers = std::move(b);
+  }
+  if (m_indices.extent(0) < std::size_t(capacity)) {
     m_indices = Kokkos::View<index_t*, MemorySpace>("kono::Trainer::indices", std::size_t(capacity));
     m_indices_host = Kokkos::create_mirror_view(m_indices);
   }
@@ -142,8 +181,8 @@ double Trainer<MemorySpace, Scalar>::train_step(tensor_type const& x, tensor_typ
   if (count > 0) {
     for (index_t k = 0; k < count; ++k) m_indices_host(std::size_t(k)) = indices[std::size_t(shard.first + k)];
     Kokkos::deep_copy(m_indices, m_indices_host);
-    tensor_type const xb = m_xb.slice_batch(0, count), yb = m_yb.slice_batch(0, count);
-    tensor_type const pred = m_pred.slice_batch(0, count), dpred = m_dpred.slice_batch(0, count);
+    tensor_type const xb = buffers->x.slice_batch(0, count), yb = buffers->y.slice_batch(0, count);
+    tensor_type const pred = buffers->pred.slice_batch(0, count), dpred = buffers->dpred.slice_batch(0, count);
     gather_samples(space, x, m_indices, count, xb);
     gather_samples(space, y, m_indices, count, yb);
     index_t const micro = micro_batch_size(xs);
@@ -198,28 +237,43 @@ template <class MemorySpace, class Scalar>
 std::vector<EpochRecord> const& Trainer<MemorySpace, Scalar>::fit(tensor_type const& x, tensor_type const& y_encoded,
                                                                  tensor_type const& x_test,
                                                                  tensor_type const& y_test_raw) {
-  KONO_USER_REQUIRE(x.rank() >= 2 && x.extent(0) == y_encoded.extent(0) && x.extent(0) > 0, size_mismatch,
-                    "kono::Trainer::fit: inputs " << x.shape().to_string() << " and targets "
-                                                  << y_encoded.shape().to_string() << " must hold the same number (> 0) of samples");
-  Shape const out = m_model.output_shape(x.shape());
-  KONO_USER_REQUIRE(out == y_encoded.shape(), size_mismatch,
-                    "kono::Trainer::fit: model \"" << m_model.model_type() << "\" maps inputs " << x.shape().to_string()
-                                                   << " to " << out.to_string() << ", but the targets are "
-                                                   << y_encoded.shape().to_string());
+  return fit(std::vector<std::pair<tensor_type, tensor_type>>{{x, y_encoded}}, x_test, y_test_raw);
+}
+
+template <class MemorySpace, class Scalar>
+std::vector<EpochRecord> const& Trainer<MemorySpace, Scalar>::fit(
+    std::vector<std::pair<tensor_type, tensor_type>> const& sets, tensor_type const& x_test,
+    tensor_type const& y_test_raw) {
+  KONO_USER_REQUIRE(!sets.empty(), invalid_argument, "kono::Trainer::fit: no training set");
+  std::vector<index_t> sizes;
+  index_t n = 0;  // samples per epoch, over all sets
+  for (auto const& [x, y_encoded] : sets) {
+    KONO_USER_REQUIRE(x.rank() >= 2 && x.extent(0) == y_encoded.extent(0) && x.extent(0) > 0, size_mismatch,
+                      "kono::Trainer::fit: inputs " << x.shape().to_string() << " and targets "
+                                                    << y_encoded.shape().to_string() << " must hold the same number (> 0) of samples");
+    Shape const out = m_model.output_shape(x.shape());
+    KONO_USER_REQUIRE(out == y_encoded.shape(), size_mismatch,
+                      "kono::Trainer::fit: model \"" << m_model.model_type() << "\" maps inputs " << x.shape().to_string()
+                                                     << " to " << out.to_string() << ", but the targets are "
+                                                     << y_encoded.shape().to_string());
+    sizes.push_back(x.extent(0));
+    n += x.extent(0);
+  }
   int rank = 0;
   MPI_Comm_rank(m_comm, &rank);
-  index_t const n = x.extent(0);
   double total_seconds = 0;
   int epochs_timed = 0;
   for (int epoch = m_start_epoch; epoch < m_options.epochs; ++epoch) {
     double const t0 = MPI_Wtime();
     double const lr = m_schedule.lr(epoch);
-    std::vector<index_t> const perm = permutation(n, epoch);
+    std::vector<std::vector<index_t>> perms;
+    for (std::size_t k = 0; k < sets.size(); ++k) perms.push_back(set_permutation(int(k), sizes[k], epoch));
     double loss_sum = 0;
-    for (index_t b = 0; b < n; b += m_options.batch_size) {
-      index_t const count = std::min(m_options.batch_size, n - b);
-      std::vector<index_t> const batch(perm.begin() + b, perm.begin() + b + count);
-      loss_sum += train_step(x, y_encoded, batch, lr) * double(count);
+    for (Step const& step : step_schedule(sizes, epoch)) {
+      auto const& perm = perms[std::size_t(step.set)];
+      std::vector<index_t> const batch(perm.begin() + step.first, perm.begin() + step.first + step.count);
+      auto const& set = sets[std::size_t(step.set)];
+      loss_sum += train_step(set.first, set.second, batch, lr) * double(step.count);
     }
     double const train_seconds = MPI_Wtime() - t0;
     EpochRecord rec;

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <kono/datasets/normalizer.hpp>
@@ -75,6 +76,13 @@ class Trainer {
   /// Shapes [N, C, spatial...]; throws Error{size_mismatch} naming the mismatch. Collective.
   std::vector<EpochRecord> const& fit(tensor_type const& x, tensor_type const& y_encoded, tensor_type const& x_test,
                                       tensor_type const& y_test_raw);
+  /// Multi-resolution training: one (x, y_encoded) pair per training set (e.g. the same samples
+  /// on several grids). An epoch makes every batch of every set once, in the order
+  /// step_schedule() gives; each optimiser step takes its batch from one set (data-parallel as
+  /// above). With one set this is exactly fit(x, y_encoded, ...). The train loss and the rate
+  /// are over all sets; evaluation is on (x_test, y_test_raw) only. Collective.
+  std::vector<EpochRecord> const& fit(std::vector<std::pair<tensor_type, tensor_type>> const& train_sets,
+                                      tensor_type const& x_test, tensor_type const& y_test_raw);
   /// Mean per-sample value of every evaluation loss over all samples of (x, y_raw). Collective.
   std::map<std::string, double> evaluate(tensor_type const& x, tensor_type const& y_raw) const;
   /// One optimisation step on the global batch `indices` (same on every rank); returns the
@@ -84,6 +92,19 @@ class Trainer {
   std::vector<EpochRecord> const& curve() const noexcept { return m_curve; }
   /// The permutation of [0, n) used in `epoch` (deterministic from shuffle_seed and epoch).
   std::vector<index_t> permutation(index_t n, int epoch) const;
+  /// One optimiser step of an epoch: its batch is entries [first, first + count) of the
+  /// permutation of training set `set`.
+  struct Step {
+    int set = 0;
+    index_t first = 0, count = 0;
+  };
+  /// The steps of `epoch` for training sets of `sizes` samples: every batch of every set once.
+  /// Set 0 is permuted by permutation(n, epoch), set k > 0 by set_permutation(k, n, epoch); with
+  /// several sets (and shuffle on) the step order is itself shuffled by a permutation depending
+  /// only on (shuffle_seed, epoch), so every rank and a resumed run follow the same schedule.
+  std::vector<Step> step_schedule(std::vector<index_t> const& sizes, int epoch) const;
+  /// The permutation of training set `set` in `epoch` (set 0: permutation(n, epoch)).
+  std::vector<index_t> set_permutation(int set, index_t n, int epoch) const;
   /// Called after each epoch (e.g. to write a checkpoint): (epochs completed, curve).
   void set_epoch_callback(std::function<void(int, std::vector<EpochRecord> const&)> f) { m_on_epoch = std::move(f); }
 
@@ -91,6 +112,7 @@ class Trainer {
   void allreduce_gradients();
   index_t micro_batch_size(Shape const& sample_batch) const;  // samples per forward/backward pass
   void write_curve() const;
+  std::vector<index_t> shuffled(index_t n, std::uint64_t seed) const;
 
   Model<MemorySpace, Scalar>& m_model;
   loss_type const& m_loss;
@@ -103,8 +125,12 @@ class Trainer {
   int m_start_epoch = 0;
   std::vector<EpochRecord> m_curve;
   std::function<void(int, std::vector<EpochRecord> const&)> m_on_epoch;
-  // Batch buffers, allocated once for the largest local batch and reused by every step.
-  tensor_type m_xb, m_yb, m_pred, m_dpred;
+  // Batch buffers, allocated once for the largest local batch and reused by every step; one set
+  // per sample shape (multi-resolution training alternates between grids).
+  struct BatchBuffers {
+    tensor_type x, y, pred, dpred;
+  };
+  std::vector<BatchBuffers> m_buffers;
   Kokkos::View<index_t*, MemorySpace> m_indices;
   typename Kokkos::View<index_t*, MemorySpace>::HostMirror m_indices_host;
 };
