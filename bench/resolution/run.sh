@@ -46,7 +46,10 @@
 #   FNO_ARGS, MGNO_ARGS  extra kono train options per model (e.g. --model.discretization=... once
 #                 it exists); passed verbatim, split on spaces
 #   TRAIN_ARGS    extra options for every kono train
+#   PART1         1: run part 1 [1]
 #   D16           1: also run part 2 [1]; D16_DATA [/work/shared/data/darcy_16.h5]
+#   D16_MGNO_ARGS MgNO options of part 2 instead of MGNO_ARGS [--model.grid=half_open: darcy_16's
+#                 points are x_i = i/16]
 #   D16_HIGH, D16_LOW  coefficient where part 2's mask is 1 / 0 [0.31, 0.026]
 #   PYTHON        python with numpy and h5py, for part 2's 32x32 set [/usr/bin/python3]
 #   OUT           directory for data, models, logs and metrics [a fresh temp dir]
@@ -70,6 +73,7 @@ seed=${SEED:-1}
 test_seed=${TEST_SEED:-2}
 models=${MODELS:-fno mgno}
 d16=${D16:-1}
+part1=${PART1:-1}
 d16_data=${D16_DATA:-/work/shared/data/darcy_16.h5}
 d16_high=${D16_HIGH:-0.31}
 d16_low=${D16_LOW:-0.026}
@@ -91,10 +95,10 @@ gen() {  # resolution samples seed group file [extra options]
   $launch "$kono" generate darcy --resolution="$res" --samples="$n" --seed="$s" --group="$group" --dtype=float32 \
     --out="$file" "$@" > "$file.log" 2>&1 || { cat "$file.log" >&2; exit 1; }
 }
-train() {  # model data_file test_file model_out
+train() {  # model data_file test_file model_out [mgno args instead of MGNO_ARGS]
   local m=$1 data=$2 test=$3 model=$4 extra=""
   [ "$m" = fno ] && extra=${FNO_ARGS:-}
-  [ "$m" = mgno ] && extra=${MGNO_ARGS:-}
+  [ "$m" = mgno ] && extra=${5-${MGNO_ARGS:-}}
   log "$m: kono train on $data ($epochs epochs; log $model.train.log)"
   local t0 t1
   t0=$(date +%s)
@@ -124,6 +128,7 @@ header() {
 }
 
 # ---- part 1: kono's Darcy data, train at TRAIN_RES ----
+if [ "$part1" = 1 ]; then
 train_file=$out/darcy_train_${train_res}_n${train_samples}_s${seed}.h5
 gen "$train_res" "$train_samples" "$seed" train "$train_file"
 for r in $test_res; do gen "$r" "$test_samples" "$test_seed" test "$out/darcy_test_${r}_n${test_samples}_s${test_seed}.h5"; done
@@ -140,6 +145,7 @@ for m in $models; do
   done
   rows1+=("$("$py" -c "$table_rows" "$m" "${args[@]}")")
 done
+fi
 
 # ---- part 2: darcy_16, trained at 16, tested at 16 (its own) and 32 (ours) ----
 rows2=()
@@ -165,7 +171,7 @@ with h5py.File(dst + ".tmp", "w") as g:
 import os; os.replace(dst + ".tmp", dst)
 PY
   for m in $models; do
-    train "$m" "$d16_data" "$d16_data" "$out/d16_$m.h5"
+    train "$m" "$d16_data" "$d16_data" "$out/d16_$m.h5" "${D16_MGNO_ARGS---model.grid=half_open}"
     evaluate "$out/d16_$m.h5" "$d16_data" "$out/d16_$m.eval_16.json"
     evaluate "$out/d16_$m.h5" "$d16_32" "$out/d16_$m.eval_32.json"
     rows2+=("$("$py" -c "$table_rows" "$m" "16x16 (darcy_16 test):$out/d16_$m.eval_16.json" \
@@ -180,8 +186,10 @@ echo
 echo "Part 1: kono generate darcy, trained at ${train_res}x${train_res} on $train_samples samples (seed $seed), $epochs epochs;"
 echo "test: the same $test_samples coefficient fields (seed $test_seed) at each resolution. FNO_ARGS='${FNO_ARGS:-}' MGNO_ARGS='${MGNO_ARGS:-}'"
 echo
-header
-for r in "${rows1[@]}"; do echo "$r"; done
+if [ "$part1" = 1 ]; then
+  header
+  for r in "${rows1[@]}"; do echo "$r"; done
+fi
 if [ "$d16" = 1 ]; then
   echo
   echo "Part 2: darcy_16 (train 1000 at 16x16), $epochs epochs; 32x32 = our fresh PETSc solves (see the script's header)."
@@ -191,6 +199,6 @@ if [ "$d16" = 1 ]; then
 fi
 echo
 for m in $models; do
-  echo "train wall s: $m $(cat "$out/$m.h5.wall")$( [ "$d16" = 1 ] && echo ", d16_$m $(cat "$out/d16_$m.h5.wall")")"
+  echo "train wall s: $m $(cat "$out/$m.h5.wall" 2>/dev/null || echo -)$( [ "$d16" = 1 ] && echo ", d16_$m $(cat "$out/d16_$m.h5.wall")")"
 done
 echo "files: $out" >&2

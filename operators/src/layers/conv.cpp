@@ -46,6 +46,20 @@ std::string axes_to_string(std::vector<int> const& values) {
   return os.str();
 }
 
+std::vector<PaddingMode> config_padding_modes(LayerConfig const& cfg, std::string const& where) {
+  std::vector<PaddingMode> modes;
+  if (!cfg.contains("padding_mode")) return modes;
+  LayerConfig const& m = cfg.at("padding_mode");
+  if (m.is_string()) return {padding_mode_from_string(m.get<std::string>(), where)};
+  bool ok = m.is_array();
+  if (ok)
+    for (auto const& e : m) ok = ok && e.is_string();
+  KONO_USER_REQUIRE(ok, invalid_argument,
+                    where << ": padding_mode must be a string or an array of strings, got " << m.dump());
+  for (auto const& e : m) modes.push_back(padding_mode_from_string(e.get<std::string>(), where));
+  return modes;
+}
+
 std::vector<int> config_axes(LayerConfig const& cfg, std::string const& key, int /*dim*/, std::string const& where,
                              std::vector<int> const& fallback) {
   if (!cfg.is_object() || !cfg.contains(key)) return fallback;
@@ -167,19 +181,7 @@ ConvParams ConvParams::from_config(LayerConfig const& cfg) {
   } else {
     p.padding = Impl::config_axes(cfg, "padding", p.dim, where, {});
   }
-  if (cfg.contains("padding_mode")) {
-    LayerConfig const& m = cfg.at("padding_mode");
-    if (m.is_string()) {
-      p.padding_mode = {padding_mode_from_string(m.get<std::string>(), where)};
-    } else {
-      bool ok = m.is_array();
-      if (ok)
-        for (auto const& e : m) ok = ok && e.is_string();
-      KONO_USER_REQUIRE(ok, invalid_argument,
-                        where << ": padding_mode must be a string or an array of strings, got " << m.dump());
-      for (auto const& e : m) p.padding_mode.push_back(padding_mode_from_string(e.get<std::string>(), where));
-    }
-  }
+  p.padding_mode = Impl::config_padding_modes(cfg, where);
   p.bias = config_get<bool>(cfg, "bias", where, true);
   return p.normalized();
 }

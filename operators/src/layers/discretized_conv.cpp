@@ -82,20 +82,7 @@ DiscretizedConvParams DiscretizedConvParams::from_config(LayerConfig const& cfg)
   KONO_USER_REQUIRE(!p.kernel.empty(), invalid_argument, where << ": \"kernel\" is required");
   p.reference_extents = Impl::config_axes(cfg, "reference_extents", p.dim, where, {});
   KONO_USER_REQUIRE(!p.reference_extents.empty(), invalid_argument, where << ": \"reference_extents\" is required");
-  if (cfg.contains("padding_mode")) {
-    LayerConfig const& m = cfg.at("padding_mode");
-    if (m.is_string()) {
-      p.padding_mode = {padding_mode_from_string(m.get<std::string>(), where)};
-    } else {
-      KONO_USER_REQUIRE(m.is_array(), invalid_argument,
-                        where << ": padding_mode must be a string or an array of strings, got " << m.dump());
-      for (auto const& e : m) {
-        KONO_USER_REQUIRE(e.is_string(), invalid_argument,
-                          where << ": padding_mode must be a string or an array of strings, got " << m.dump());
-        p.padding_mode.push_back(padding_mode_from_string(e.get<std::string>(), where));
-      }
-    }
-  }
+  p.padding_mode = Impl::config_padding_modes(cfg, where);
   p.bias = config_get<bool>(cfg, "bias", where, true);
   p.discretization =
       kernel_discretization_from_string(config_get<std::string>(cfg, "discretization", where, "integral"), where);

@@ -90,19 +90,7 @@ MgnoParams MgnoParams::from_config(LayerConfig const& cfg) {
   p.levels = config_get<int>(cfg, "levels", where, 4);
   p.iterations = Impl::config_axes(cfg, "iterations", p.dim, where, {});
   p.post_iterations = Impl::config_axes(cfg, "post_iterations", p.dim, where, {});
-  if (cfg.contains("padding_mode")) {
-    LayerConfig const& m = cfg.at("padding_mode");
-    if (m.is_string()) {
-      p.padding_mode = {padding_mode_from_string(m.get<std::string>(), where)};
-    } else {
-      bool ok = m.is_array();
-      if (ok)
-        for (auto const& e : m) ok = ok && e.is_string();
-      KONO_USER_REQUIRE(ok, invalid_argument,
-                        where << ": padding_mode must be a string or an array of strings, got " << m.dump());
-      for (auto const& e : m) p.padding_mode.push_back(padding_mode_from_string(e.get<std::string>(), where));
-    }
-  }
+  p.padding_mode = Impl::config_padding_modes(cfg, where);
   p.activation = config_get<std::string>(cfg, "activation", where, "gelu");
   p.restrict_residual = config_get<bool>(cfg, "restrict_residual", where, true);
   p.equalized_lr = config_get<bool>(cfg, "equalized_lr", where, false);

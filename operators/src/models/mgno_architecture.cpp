@@ -146,10 +146,10 @@ void register_mgno_model() {
        {"grid", "nodes",
         "with discretization=consistent: where the data's points sit on non-periodic axes, nodes (x_i = i/(n-1), "
         "kono generate) or half_open (x_i = i/n, neuraloperator's datasets such as darcy_16)"},
-       {"restriction", "average",
+       {"restriction", "nearest",
         "with discretization=consistent: how an input finer than the training grid reaches it, average (full "
         "weighting), sample (interpolation at the training grid's points) or nearest (the nearest point's value)"},
-       {"pointwise_grid", "input",
+       {"pointwise_grid", "training",
         "with discretization=consistent, off the training grid: where b x and the activation act, input (the "
         "input's grid) or training (the whole layer on the training grid, its output interpolated)"},
        {"reference_resolution", 0,

@@ -24,6 +24,9 @@ namespace Impl {
 /// Returns `fallback` when absent; throws Error{invalid_argument} naming `where` and the key.
 std::vector<int> config_axes(LayerConfig const& cfg, std::string const& key, int dim, std::string const& where,
                              std::vector<int> const& fallback);
+/// cfg["padding_mode"]: a name (every axis) or an array of names (one per axis); empty when absent.
+/// Throws Error{invalid_argument} naming `where` for anything else or an unknown name.
+std::vector<PaddingMode> config_padding_modes(LayerConfig const& cfg, std::string const& where);
 /// Spatial dimension from cfg["dim"], else from the length of an array cfg["kernel"].
 int config_dim(LayerConfig const& cfg, std::string const& where);
 /// Throws Error{invalid_argument} naming the key and the closest known key for any key of
