@@ -342,6 +342,15 @@ void map_kernel(Exec const& space, Kokkos::View<Scalar**, Kokkos::LayoutRight, M
       });
 }
 
+// dst = (accumulate ? dst : 0) + src. A free function: nvcc rejects extended lambdas in
+// protected members.
+template <class Exec, class Src, class Dst>
+void copy_or_add(Exec const& space, Src const& src, Dst const& dst, bool accumulate) {
+  Kokkos::parallel_for(
+      "kono::DiscretizedConv::bias_gradient", Kokkos::RangePolicy<Exec>(space, 0, dst.extent(0)),
+      KOKKOS_LAMBDA(std::size_t o) { dst(o) = accumulate ? dst(o) + src(o) : src(o); });
+}
+
 // Differential, per (out, in) pair, with W_o, W_e the odd and even parts of the kernel about its
 // centre (W(t) -/+ W(-t))/2: W_h = s1 W_o + s2 (W_e - delta sum W) + delta sum W, i.e.
 // W_h(t) = (s2 + s1)/2 W(t) + (s2 - s1)/2 W(-t) + (1 - s2) delta_c(t) sum W (forward), and the
@@ -435,11 +444,8 @@ void DiscretizedConv<MemorySpace, Scalar>::backward_impl(execution_space const& 
   if (m_options.bias) {
     std::size_t const nw = std::size_t(O) * I * v.mapped[0] * v.mapped[1] * v.mapped[2];
     std::size_t const nr = m_reference->num_parameters() - std::size_t(O);
-    auto const src = Kokkos::subview(v.grads, std::make_pair(nw, nw + std::size_t(O)));
-    auto const dst = Kokkos::subview(this->m_grads, std::make_pair(nr, nr + std::size_t(O)));
-    Kokkos::parallel_for(
-        "kono::DiscretizedConv::bias_gradient", Kokkos::RangePolicy<execution_space>(space, 0, O),
-        KOKKOS_LAMBDA(int o) { dst(o) = acc ? dst(o) + src(o) : src(o); });
+    copy_or_add<execution_space>(space, Kokkos::subview(v.grads, std::make_pair(nw, nw + std::size_t(O))),
+                                 Kokkos::subview(this->m_grads, std::make_pair(nr, nr + std::size_t(O))), acc);
   }
 }
 

@@ -158,6 +158,43 @@ typename GridTransfer<MemorySpace, Scalar>::Axis upload(TransferMatrix1D const& 
   return a;
 }
 
+// out(n, c, p...) = sum over the taps of each axis of w0 w1 w2 in(n, c, idx...): a gather per output
+// point (no atomics). A free function: nvcc rejects extended lambdas in private members.
+template <class Exec, class Scalar, class MemorySpace>
+void resample_kernel(Exec const& space, typename GridTransfer<MemorySpace, Scalar>::Axis const* axes,
+                     Impl::ConvTensor5<Scalar const, MemorySpace> const& x,
+                     Impl::ConvTensor5<Scalar, MemorySpace> const& y) {
+  auto const i0 = axes[0].index, i1 = axes[1].index, i2 = axes[2].index;
+  auto const w0 = axes[0].weight, w1 = axes[1].weight, w2 = axes[2].weight;
+  int const t0 = axes[0].taps, t1 = axes[1].taps, t2 = axes[2].taps;
+  std::int64_t const e0 = std::int64_t(y.extent(2)), e1 = std::int64_t(y.extent(3)), e2 = std::int64_t(y.extent(4));
+  std::int64_t const C = std::int64_t(y.extent(1));
+  std::int64_t const total = std::int64_t(y.extent(0)) * C * e0 * e1 * e2;
+  Kokkos::parallel_for(
+      "kono::GridTransfer", Kokkos::RangePolicy<Exec, Kokkos::IndexType<std::int64_t>>(space, 0, total),
+      KOKKOS_LAMBDA(std::int64_t idx) {
+        std::int64_t const p2 = idx % e2;
+        idx /= e2;
+        std::int64_t const p1 = idx % e1;
+        idx /= e1;
+        std::int64_t const p0 = idx % e0;
+        idx /= e0;
+        std::int64_t const c = idx % C, n = idx / C;
+        Scalar acc = 0;
+        for (int a = 0; a < t0; ++a) {
+          Scalar const wa = w0(p0, a);
+          if (wa == Scalar(0)) continue;
+          for (int b = 0; b < t1; ++b) {
+            Scalar const wb = wa * w1(p1, b);
+            if (wb == Scalar(0)) continue;
+            for (int d = 0; d < t2; ++d)
+              acc += wb * w2(p2, d) * x(n, c, i0(p0, a), i1(p1, b), i2(p2, d));
+          }
+        }
+        y(n, c, p0, p1, p2) = acc;
+      });
+}
+
 TransferMatrix1D identity1() {
   TransferMatrix1D m;
   m.rows = m.cols = 1;
@@ -200,38 +237,9 @@ void GridTransfer<MemorySpace, Scalar>::run(typename MemorySpace::execution_spac
   KONO_USER_REQUIRE(expect(in.shape(), in_e, out.shape()) && expect(out.shape(), out_e, in.shape()), size_mismatch,
                     "kono::GridTransfer::" << what << ": input " << in.shape().to_string() << " and output "
                                            << out.shape().to_string() << " do not match the transfer's grids");
-  using exec = typename MemorySpace::execution_space;
-  auto const x = Impl::conv_view5<Scalar const, MemorySpace>(in.data().data(), in.shape(), dim);
-  auto const y = Impl::conv_view5<Scalar, MemorySpace>(out.data().data(), out.shape(), dim);
-  auto const i0 = axes[0].index, i1 = axes[1].index, i2 = axes[2].index;
-  auto const w0 = axes[0].weight, w1 = axes[1].weight, w2 = axes[2].weight;
-  int const t0 = axes[0].taps, t1 = axes[1].taps, t2 = axes[2].taps;
-  std::int64_t const e0 = std::int64_t(y.extent(2)), e1 = std::int64_t(y.extent(3)), e2 = std::int64_t(y.extent(4));
-  std::int64_t const C = std::int64_t(y.extent(1));
-  std::int64_t const total = std::int64_t(y.extent(0)) * C * e0 * e1 * e2;
-  Kokkos::parallel_for(
-      "kono::GridTransfer", Kokkos::RangePolicy<exec, Kokkos::IndexType<std::int64_t>>(space, 0, total),
-      KOKKOS_LAMBDA(std::int64_t idx) {
-        std::int64_t const p2 = idx % e2;
-        idx /= e2;
-        std::int64_t const p1 = idx % e1;
-        idx /= e1;
-        std::int64_t const p0 = idx % e0;
-        idx /= e0;
-        std::int64_t const c = idx % C, n = idx / C;
-        Scalar acc = 0;
-        for (int a = 0; a < t0; ++a) {
-          Scalar const wa = w0(p0, a);
-          if (wa == Scalar(0)) continue;
-          for (int b = 0; b < t1; ++b) {
-            Scalar const wb = wa * w1(p1, b);
-            if (wb == Scalar(0)) continue;
-            for (int d = 0; d < t2; ++d)
-              acc += wb * w2(p2, d) * x(n, c, i0(p0, a), i1(p1, b), i2(p2, d));
-          }
-        }
-        y(n, c, p0, p1, p2) = acc;
-      });
+  resample_kernel<typename MemorySpace::execution_space, Scalar, MemorySpace>(
+      space, axes, Impl::conv_view5<Scalar const, MemorySpace>(in.data().data(), in.shape(), dim),
+      Impl::conv_view5<Scalar, MemorySpace>(out.data().data(), out.shape(), dim));
 }
 
 template <class MemorySpace, class Scalar>
