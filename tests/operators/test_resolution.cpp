@@ -245,6 +245,7 @@ TEST(MgnoResolution, GradientsOnFinerAndCoarserGrids) {
                         Case{"periodic", {8, 8}, Shape{1, 2, 16, 16}, false},  // periodic
                         Case{"zero", {9, 9}, Shape{1, 2, 5, 5}, false}}) {     // coarser than training
     for (std::string pointwise : {"input", "training"}) {
+      if (c.fine_smoothing && pointwise == "training") continue;  // smoothing acts on the input's grid
       SCOPED_TRACE(c.in.to_string() + " reference " + c.reference.dump() + " pointwise_grid " + pointwise);
       LayerConfig cfg = mgno_config(2, c.padding, c.reference, 1, c.fine_smoothing);
       cfg["pointwise_grid"] = pointwise;
@@ -306,6 +307,9 @@ TEST(MgnoResolution, ConfigKeepsTheReferenceAndOldConfigsLoadAsGridUnits) {
   EXPECT_FALSE(old->config().contains("reference_extents"));
   Shape const uneven{1, 2, 64, 32}, mixed{1, 2, 64, 16};
   EXPECT_KONO_ERROR(layer->output_shape(uneven), size_mismatch, "unevenly");
+  LayerConfig smoothing = mgno_config(2, "zero", {32, 32}, 1, true);
+  smoothing["pointwise_grid"] = "training";
+  EXPECT_KONO_ERROR(make_float(smoothing), invalid_argument, "needs pointwise_grid = input");
   EXPECT_KONO_ERROR(layer->output_shape(mixed), size_mismatch, "finer than the training grid");
 }
 }  // namespace

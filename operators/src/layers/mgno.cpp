@@ -72,6 +72,8 @@ MgnoParams MgnoParams::normalized() const {
     KONO_USER_REQUIRE(!fine_smoothing, invalid_argument,
                       mgno_where << ": fine_smoothing needs reference_extents (a resolution-consistent layer)");
   }
+  KONO_USER_REQUIRE(!fine_smoothing || pointwise_grid == MgnoPointwiseGrid::input, invalid_argument,
+                    mgno_where << ": fine_smoothing smooths on the input's grid, so it needs pointwise_grid = input");
   return p;
 }
 

@@ -141,8 +141,8 @@ void register_mgno_model() {
         "consistent: V-cycles and projection anchored to the training grid, so the model transfers to finer and "
         "coarser grids (docs/resolution.md); grid: kernels in grid units (the original MgNO)"},
        {"fine_smoothing", false,
-        "with discretization=consistent: post-smooth on grids finer than the training grid with level 0's "
-        "smoothers mapped to the grid (A differential, S scaled by h^2)"},
+        "with discretization=consistent and pointwise_grid=input: post-smooth on grids finer than the training "
+        "grid with level 0's smoothers mapped to the grid (A differential, S scaled by h^2)"},
        {"grid", "nodes",
         "with discretization=consistent: where the data's points sit on non-periodic axes, nodes (x_i = i/(n-1), "
         "kono generate) or half_open (x_i = i/n, neuraloperator's datasets such as darcy_16)"},
