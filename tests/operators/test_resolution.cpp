@@ -307,6 +307,14 @@ TEST(MgnoResolution, ConfigKeepsTheReferenceAndOldConfigsLoadAsGridUnits) {
   EXPECT_FALSE(old->config().contains("reference_extents"));
   Shape const uneven{1, 2, 64, 32}, mixed{1, 2, 64, 16};
   EXPECT_KONO_ERROR(layer->output_shape(uneven), size_mismatch, "unevenly");
+  for (auto const& [key, bad] : std::vector<std::pair<std::string, std::string>>{
+           {"grid", "cells"}, {"restriction", "bilinear"}, {"pointwise_grid", "fine"}}) {
+    LayerConfig cfg = mgno_config(2, "zero", {32, 32});
+    cfg[key] = bad;
+    EXPECT_KONO_ERROR(make_float(cfg), invalid_argument, bad);
+  }
+  LayerConfig no_reference = mgno_config(2, "zero", nullptr, 1, true);
+  EXPECT_KONO_ERROR(make_float(no_reference), invalid_argument, "fine_smoothing needs reference_extents");
   LayerConfig smoothing = mgno_config(2, "zero", {32, 32}, 1, true);
   smoothing["pointwise_grid"] = "training";
   EXPECT_KONO_ERROR(make_float(smoothing), invalid_argument, "needs pointwise_grid = input");
