@@ -68,6 +68,34 @@ TEST(GridTransfer, InterpolationIsExactOnLinearFunctionsAndRestrictionIsFullWeig
   EXPECT_KONO_ERROR(kono::resampling_matrix(1, 4, GridPoints::nodes), invalid_argument, "at least 2");
 }
 
+// Nearest coarsening undoes the matching refinement exactly, on nested and non-nested grids.
+TEST(GridTransfer, NearestCoarseningUndoesItsRefinement) {
+  struct Case {
+    index_t coarse, fine;
+    GridPoints points;
+  };
+  for (Case const& c : {Case{32, 63, GridPoints::nodes}, Case{32, 64, GridPoints::nodes}, Case{32, 256, GridPoints::nodes},
+                        Case{16, 40, GridPoints::half_open}, Case{12, 31, GridPoints::periodic}}) {
+    SCOPED_TRACE(std::to_string(c.coarse) + " -> " + std::to_string(c.fine) + " " + kono::to_string(c.points));
+    auto const p = kono::resampling_matrix(c.coarse, c.fine, c.points, kono::Coarsening::nearest);
+    auto const r = kono::resampling_matrix(c.fine, c.coarse, c.points, kono::Coarsening::nearest);
+    for (index_t i = 0; i < c.coarse; ++i) {  // (R P)(i, :) = e_i
+      std::vector<double> row(std::size_t(c.coarse), 0.0);
+      for (int a = 0; a < r.taps; ++a) {
+        index_t const j = r.index[std::size_t(i * r.taps + a)];
+        for (int b = 0; b < p.taps; ++b)
+          row[std::size_t(p.index[std::size_t(j * p.taps + b)])] +=
+              r.weight[std::size_t(i * r.taps + a)] * p.weight[std::size_t(j * p.taps + b)];
+      }
+      for (index_t k = 0; k < c.coarse; ++k) ASSERT_NEAR(row[std::size_t(k)], i == k ? 1.0 : 0.0, 1e-14) << i << "," << k;
+    }
+    if (c.fine == 2 * c.coarse - 1) {  // nested: the plain linear interpolation
+      auto const lin = kono::resampling_matrix(c.coarse, c.fine, c.points);
+      for (std::size_t e = 0; e < lin.weight.size(); ++e) EXPECT_NEAR(lin.weight[e], p.weight[e], 1e-14);
+    }
+  }
+}
+
 TEST(GridTransfer, AdjointMatchesTheTransposeIn1D2D3D) {
   struct Case {
     std::vector<index_t> from, to;

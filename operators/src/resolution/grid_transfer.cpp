@@ -64,6 +64,7 @@ TransferMatrix1D interpolation(index_t from, index_t to, GridPoints points) {
   }
   return m;
 }
+TransferMatrix1D knot_interpolation(index_t from, index_t to, GridPoints points);
 }  // namespace
 
 TransferMatrix1D transpose(TransferMatrix1D const& m) {
@@ -117,6 +118,7 @@ TransferMatrix1D resampling_matrix(index_t from, index_t to, GridPoints points, 
                     where << ": extents " << from << " -> " << to << " on a "
                           << to_string(points) << " grid, expected at least "
                           << min_extent << " points");
+  if (to > from && coarsening == Coarsening::nearest) return knot_interpolation(from, to, points);
   if (to >= from || coarsening == Coarsening::sample) return interpolation(from, to, points);
   if (coarsening == Coarsening::nearest) {
     TransferMatrix1D m = interpolation(from, to, points);
@@ -138,6 +140,44 @@ TransferMatrix1D resampling_matrix(index_t from, index_t to, GridPoints points, 
 }
 
 namespace {
+// Refinement matching nearest coarsening: coarse point i keeps its value at the fine point the
+// nearest coarsening reads it from (its knot), and fine points between knots interpolate
+// linearly in index. Nearest coarsening of the result gives the coarse values back exactly
+// (R P = I), also on grids that are not nested; on nested grids it is linear interpolation.
+TransferMatrix1D knot_interpolation(index_t from, index_t to, GridPoints points) {
+  TransferMatrix1D const r = resampling_matrix(to, from, points, Coarsening::nearest);
+  std::vector<index_t> knot(static_cast<std::size_t>(from));
+  for (index_t i = 0; i < from; ++i) knot[std::size_t(i)] = r.index[std::size_t(i * r.taps)];
+  TransferMatrix1D m;
+  m.rows = to;
+  m.cols = from;
+  m.taps = 2;
+  m.index.assign(std::size_t(to * 2), 0);
+  m.weight.assign(std::size_t(to * 2), 0.0);
+  std::size_t i = 0;
+  for (index_t j = 0; j < to; ++j) {
+    while (i + 1 < knot.size() && knot[i + 1] <= j) ++i;
+    index_t const k0 = knot[i];
+    index_t next = 0, k1 = 0;
+    if (i + 1 < knot.size()) {
+      next = index_t(i + 1);
+      k1 = knot[i + 1];
+    } else if (points == GridPoints::periodic) {  // wrap to the first knot, one period on
+      next = 0;
+      k1 = knot[0] + to;
+    } else {  // beyond the last knot (half_open): constant
+      next = index_t(i);
+      k1 = k0;
+    }
+    double const t = k1 > k0 ? double(j - k0) / double(k1 - k0) : 0.0;
+    m.index[std::size_t(2 * j)] = index_t(i);
+    m.weight[std::size_t(2 * j)] = 1 - t;
+    m.index[std::size_t(2 * j + 1)] = next;
+    m.weight[std::size_t(2 * j + 1)] = t;
+  }
+  return m;
+}
+
 template <class MemorySpace, class Scalar>
 typename GridTransfer<MemorySpace, Scalar>::Axis upload(TransferMatrix1D const& m) {
   typename GridTransfer<MemorySpace, Scalar>::Axis a;

@@ -45,7 +45,9 @@ char const* to_string(Coarsening c) noexcept;
 Coarsening coarsening_from_string(std::string const& name, std::string const& where);
 
 /// Resampling from `from` to `to` points. Refining (to >= from): piecewise-linear interpolation at
-/// the target points. Coarsening: see Coarsening. A constant field stays constant either way.
+/// the target points; with Coarsening::nearest the interpolation instead goes through the fine
+/// points nearest coarsening reads (so that coarsening undoes refinement exactly, nested or not).
+/// Coarsening: see Coarsening. A constant field stays constant either way.
 /// Throws Error{invalid_argument} for an extent below 1 (2 for nodes).
 TransferMatrix1D resampling_matrix(index_t from, index_t to, GridPoints points,
                                    Coarsening coarsening = Coarsening::average);
