@@ -418,11 +418,14 @@ GridTransfer<MemorySpace, Scalar> const& MgnoLayer<MemorySpace, Scalar>::transfe
                                                                                  std::vector<index_t> const& to) const {
   auto key = std::make_pair(from, to);
   auto it = m_transfers.find(key);
-  if (it == m_transfers.end())
-    it = m_transfers
-             .emplace(key, std::make_unique<GridTransfer<MemorySpace, Scalar>>(from, to, grid_points(),
-                                                                              m_options.restriction))
-             .first;
+  if (it == m_transfers.end()) {
+    // Refinement always goes through the points nearest coarsening reads, so that the next layer's
+    // nearest restriction undoes this layer's refinement exactly whatever this layer's restriction.
+    bool finer = false;
+    for (std::size_t a = 0; a < from.size(); ++a) finer = finer || to[a] > from[a];
+    Coarsening const c = finer ? Coarsening::nearest : m_options.restriction;
+    it = m_transfers.emplace(key, std::make_unique<GridTransfer<MemorySpace, Scalar>>(from, to, grid_points(), c)).first;
+  }
   return *it->second;
 }
 

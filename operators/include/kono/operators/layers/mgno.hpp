@@ -50,7 +50,9 @@ struct MgnoParams {
   /// With reference_extents: where non-periodic axes put their points (nodes x_i = i/(n-1), kono's
   /// generators; half_open x_i = i/n, neuraloperator's datasets); periodic axes are periodic.
   GridPoints grid = GridPoints::nodes;
-  /// With reference_extents: how f reaches the reference grid from a finer input.
+  /// With reference_extents: how f reaches the reference grid from a finer input. Refinement always
+  /// goes through the points nearest coarsening reads, so the next layer's nearest restriction
+  /// undoes this layer's refinement exactly, nested grids or not.
   Coarsening restriction = Coarsening::average;
   /// With reference_extents: see MgnoPointwiseGrid.
   MgnoPointwiseGrid pointwise_grid = MgnoPointwiseGrid::input;
