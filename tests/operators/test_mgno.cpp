@@ -183,6 +183,11 @@ TEST(Mgno, SaveLoadGivesIdenticalPredictions) {
   auto loaded = kono::load_model<Space, float>(dir.file("m.h5"), MPI_COMM_SELF);
   EXPECT_EQ(loaded.model.model_type(), "mgno");
   EXPECT_EQ(loaded.model.architecture(), model.architecture());
+  // Between MgNO layers the refinement goes through the knots; the last layer's is linear.
+  LayerConfig const arch = model.architecture();
+  LayerConfig const& net = arch.at("layers");
+  EXPECT_EQ(net.at(1).at("refinement"), "knots");
+  EXPECT_EQ(net.at(2).at("refinement"), "linear");
   EXPECT_EQ(loaded.model.num_parameters(), model.num_parameters());
   auto const xd = kono::test::random_tensor(Shape{3, 1, 11, 10}, 2).to_host();
   kono::Tensor<kono::HostSpace, float> xh("x", xd.shape());

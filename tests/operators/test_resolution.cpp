@@ -278,6 +278,7 @@ TEST(MgnoResolution, GradientsOnFinerAndCoarserGrids) {
       LayerConfig cfg = mgno_config(2, c.padding, c.reference, 1, c.fine_smoothing);
       cfg["pointwise_grid"] = pointwise;
       cfg["restriction"] = pointwise == "input" ? "average" : "sample";
+      if (c.fine_smoothing) cfg["refinement"] = "linear";
       auto layer = kono::create_layer<Space, double>(cfg);
       auto const b = kono::test::bind_for_test(*layer, 12);
       kono::test::gradcheck(*layer, kono::test::random_tensor(c.in, 3), {1e-6, 1e-5, 1e-8, 120});
@@ -336,7 +337,7 @@ TEST(MgnoResolution, ConfigKeepsTheReferenceAndOldConfigsLoadAsGridUnits) {
   Shape const uneven{1, 2, 64, 32}, mixed{1, 2, 64, 16};
   EXPECT_KONO_ERROR(layer->output_shape(uneven), size_mismatch, "unevenly");
   for (auto const& [key, bad] : std::vector<std::pair<std::string, std::string>>{
-           {"grid", "cells"}, {"restriction", "bilinear"}, {"pointwise_grid", "fine"}}) {
+           {"grid", "cells"}, {"restriction", "bilinear"}, {"pointwise_grid", "fine"}, {"refinement", "cubic"}}) {
     LayerConfig cfg = mgno_config(2, "zero", {32, 32});
     cfg[key] = bad;
     EXPECT_KONO_ERROR(make_float(cfg), invalid_argument, bad);

@@ -83,7 +83,7 @@ MgnoParams MgnoParams::from_config(LayerConfig const& cfg) {
                           {"dim", "in_channels", "out_channels", "levels", "iterations", "post_iterations",
                            "padding_mode", "activation", "restrict_residual", "equalized_lr", "reference_extents",
                            "fine_smoothing", "grid", "restriction",
-                           "pointwise_grid"},
+                           "pointwise_grid", "refinement"},
                           where);
   MgnoParams p;
   p.dim = config_get<int>(cfg, "dim", where, 2);
@@ -100,6 +100,10 @@ MgnoParams MgnoParams::from_config(LayerConfig const& cfg) {
   p.fine_smoothing = config_get<bool>(cfg, "fine_smoothing", where, false);
   p.grid = grid_points_from_string(config_get<std::string>(cfg, "grid", where, "nodes"), where);
   p.restriction = coarsening_from_string(config_get<std::string>(cfg, "restriction", where, "average"), where);
+  std::string const refine = config_get<std::string>(cfg, "refinement", where, "knots");
+  KONO_USER_REQUIRE(refine == "knots" || refine == "linear", invalid_argument,
+                    where << ": refinement must be knots or linear, got \"" << refine << "\"");
+  p.linear_refinement = refine == "linear";
   std::string const pg = config_get<std::string>(cfg, "pointwise_grid", where, "input");
   KONO_USER_REQUIRE(pg == "input" || pg == "training", invalid_argument,
                     where << ": pointwise_grid must be input or training, got \"" << pg << "\"");
@@ -131,6 +135,7 @@ LayerConfig MgnoParams::to_config() const {
     cfg["grid"] = to_string(p.grid);
     cfg["restriction"] = to_string(p.restriction);
     cfg["pointwise_grid"] = p.pointwise_grid == MgnoPointwiseGrid::input ? "input" : "training";
+    cfg["refinement"] = p.linear_refinement ? "linear" : "knots";
   }
   return cfg;
 }
@@ -419,11 +424,11 @@ GridTransfer<MemorySpace, Scalar> const& MgnoLayer<MemorySpace, Scalar>::transfe
   auto key = std::make_pair(from, to);
   auto it = m_transfers.find(key);
   if (it == m_transfers.end()) {
-    // Refinement always goes through the points nearest coarsening reads, so that the next layer's
-    // nearest restriction undoes this layer's refinement exactly whatever this layer's restriction.
+    // Refinement through the knots of nearest coarsening (see MgnoParams::linear_refinement).
     bool finer = false;
     for (std::size_t a = 0; a < from.size(); ++a) finer = finer || to[a] > from[a];
-    Coarsening const c = finer ? Coarsening::nearest : m_options.restriction;
+    Coarsening const c =
+        finer ? (m_options.linear_refinement ? Coarsening::sample : Coarsening::nearest) : m_options.restriction;
     it = m_transfers.emplace(key, std::make_unique<GridTransfer<MemorySpace, Scalar>>(from, to, grid_points(), c)).first;
   }
   return *it->second;

@@ -102,6 +102,10 @@ LayerConfig mgno_architecture(LayerConfig const& o) {
       net.back()["grid"] = grid;
       net.back()["restriction"] = config_get<std::string>(o, "restriction", "model.restriction");
       net.back()["pointwise_grid"] = config_get<std::string>(o, "pointwise_grid", "model.pointwise_grid");
+      // Between MgNO layers the refinement goes through the knots the next layer's nearest
+      // restriction reads (so it is undone exactly); the last layer's output is interpolated at the
+      // true positions, as nothing restricts it again.
+      net.back()["refinement"] = l + 1 == layers ? "linear" : "knots";
     }
   }
   LayerConfig projection_layer = {{"type", "conv"},          {"dim", dim},           {"in_channels", hidden},

@@ -50,10 +50,13 @@ struct MgnoParams {
   /// With reference_extents: where non-periodic axes put their points (nodes x_i = i/(n-1), kono's
   /// generators; half_open x_i = i/n, neuraloperator's datasets); periodic axes are periodic.
   GridPoints grid = GridPoints::nodes;
-  /// With reference_extents: how f reaches the reference grid from a finer input. Refinement always
-  /// goes through the points nearest coarsening reads, so the next layer's nearest restriction
-  /// undoes this layer's refinement exactly, nested grids or not.
+  /// With reference_extents: how f reaches the reference grid from a finer input.
   Coarsening restriction = Coarsening::average;
+  /// With reference_extents: how the layer's result reaches a finer input grid. knots: through the
+  /// points nearest coarsening reads, so that a next MgNO layer's nearest restriction undoes it
+  /// exactly, nested grids or not; linear: interpolation at the true positions (for the last layer,
+  /// whose output is not restricted again).
+  bool linear_refinement = false;
   /// With reference_extents: see MgnoPointwiseGrid.
   MgnoPointwiseGrid pointwise_grid = MgnoPointwiseGrid::input;
 
