@@ -11,14 +11,7 @@ else()
   set(m fno)
 endif()
 
-function(run)
-  execute_process(COMMAND ${launch} ${KONO} ${ARGN} WORKING_DIRECTORY "${WORK}" RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                  ERROR_VARIABLE err)
-  message("$ kono ${ARGN}\n${out}${err}")
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "kono ${ARGN} failed with exit code ${rc}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/kono_run.cmake)
 
 function(require_file f)
   if(NOT EXISTS "${WORK}/${f}")

@@ -7,14 +7,7 @@
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
 
-function(run)
-  execute_process(COMMAND ${KONO} ${ARGN} WORKING_DIRECTORY "${WORK}" RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                  ERROR_VARIABLE err)
-  message("$ kono ${ARGN}\n${out}${err}")
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "kono ${ARGN} failed with exit code ${rc}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/kono_run.cmake)
 
 function(rel_l2 model data result)
   run(eval --model=${model} --data.file=${data} --json=${model}_${data}.json)
