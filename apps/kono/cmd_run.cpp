@@ -73,30 +73,6 @@ Options child_options(char const* command, std::vector<OptionSpec> specs, std::v
 
 std::string arg(std::string const& key, std::string const& value) { return "--" + key + "=" + value; }
 
-// Where scripts/plot_*.py live: $KONO_SCRIPTS_DIR, the source tree this kono was built from,
-// or the installed copy.
-std::string scripts_dir() {
-  std::vector<std::string> candidates;
-  if (char const* env = std::getenv("KONO_SCRIPTS_DIR")) candidates.emplace_back(env);
-  candidates.emplace_back(KONO_SOURCE_SCRIPTS_DIR);
-  candidates.emplace_back(KONO_INSTALLED_SCRIPTS_DIR);
-  for (auto const& c : candidates)
-    if (std::filesystem::exists(c + "/plot_fields.py")) return c;
-  return "";
-}
-
-// Runs argv without a shell; returns its exit status (127 if it could not start).
-int run_program(std::vector<std::string> const& argv) {
-  std::vector<char*> cargs;
-  for (auto const& a : argv) cargs.push_back(const_cast<char*>(a.c_str()));
-  cargs.push_back(nullptr);
-  pid_t pid = 0;
-  if (posix_spawn(&pid, cargs[0], nullptr, nullptr, cargs.data(), environ) != 0) return 127;
-  int status = 0;
-  if (waitpid(pid, &status, 0) < 0) return 127;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
 std::string fixed(double v, int digits) {
   std::ostringstream s;
   s << std::setprecision(digits) << v;

@@ -18,6 +18,7 @@
 
 #include "grid_resample.hpp"
 #include "subcommands.hpp"
+#include "train_stencil.hpp"
 #include "workflow.hpp"
 
 namespace kono::app {
@@ -70,6 +71,15 @@ std::vector<OptionSpec> train_option_specs() {
       {"train.resume", "", "checkpoint to resume from (same options otherwise)"},
       {"train.progress", "true", "one progress line per epoch on rank 0"},
       {"out", "model.h5", "model file to write; the learning curve goes to <stem>_curve.csv/.json"},
+      {"data.coarse", "32", "learned_stencil/tsm: coarse grid n of the trajectories <group>/coarse_<n>/velocity"},
+      {"data.train_group", "/train", "learned_stencil/tsm: group of the training trajectories (params/, coords/t)"},
+      {"data.test_group", "/test", "learned_stencil/tsm: group of the test trajectories (empty: none)"},
+      {"train.unroll", "1,4,16",
+       "learned_stencil/tsm: curriculum of unroll lengths (model steps per window), the epochs split evenly; 1 is "
+       "teacher forcing (one step from every reference state), the last is the full unroll"},
+      {"train.window_stride", "2", "learned_stencil/tsm: snapshots between the starts of two training windows"},
+      {"train.history", "1.0",
+       "learned_stencil/tsm: windows start after this much reference history (time units; tsm needs its HiPPO window)"},
   };
 }
 
@@ -139,6 +149,7 @@ RealTensor on_grid(RealTensor const& x, std::vector<index_t> const& grid, GridNo
 }  // namespace
 
 TrainResult train_model(Options const& opt, MPI_Comm comm) {
+  if (is_stencil_model(opt.text("model.type"))) return train_stencil_model(opt, comm);
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);

@@ -31,6 +31,8 @@ Subcommand const g_subcommands[] = {
     {"validate", "fresh PETSc solves vs the surrogate: accuracy, time per sample, speedup, zero-shot resolutions",
      kono::app::validate_main},
     {"export", "fields for ParaView: input, prediction, reference, abs_error as .vti/.pvti + .pvd", kono::app::export_main},
+    {"rollout", "roll out learned stencil / classical coarse solvers on Kolmogorov flow: correlation vs time, ParaView series",
+     kono::app::rollout_main},
     {"info", "describe a dataset or model file (datasets, shapes, types, attributes)", kono::app::info_main},
 };
 

@@ -28,6 +28,7 @@ int generate_main(std::vector<std::string> const& args);
 int validate_main(std::vector<std::string> const& args);
 int export_main(std::vector<std::string> const& args);
 int run_main(std::vector<std::string> const& args);
+int rollout_main(std::vector<std::string> const& args);
 
 /// What `kono train` produced.
 struct TrainResult {

@@ -1,6 +1,9 @@
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +16,8 @@
 #include <kono/operators/model_registry.hpp>
 
 #include "workflow.hpp"
+
+extern char** environ;
 
 namespace kono::app {
 
@@ -284,6 +289,27 @@ void create_output_directory(std::string const& dir, std::string const& option, 
   MPI_Bcast(&ok, 1, MPI_INT, 0, comm);
   KONO_USER_REQUIRE(ok == 1, file_io, command << ": cannot create the output directory " << dir << " (--" << option << ")");
   require_writable(dir + "/probe", option);
+}
+
+std::string scripts_dir() {
+  std::vector<std::string> candidates;
+  if (char const* env = std::getenv("KONO_SCRIPTS_DIR")) candidates.emplace_back(env);
+  candidates.emplace_back(KONO_SOURCE_SCRIPTS_DIR);
+  candidates.emplace_back(KONO_INSTALLED_SCRIPTS_DIR);
+  for (auto const& c : candidates)
+    if (std::filesystem::exists(c + "/plot_fields.py")) return c;
+  return "";
+}
+
+int run_program(std::vector<std::string> const& argv) {
+  std::vector<char*> cargs;
+  for (auto const& a : argv) cargs.push_back(const_cast<char*>(a.c_str()));
+  cargs.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, cargs[0], nullptr, nullptr, cargs.data(), environ) != 0) return 127;
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0) return 127;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
 }  // namespace kono::app

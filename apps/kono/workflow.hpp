@@ -104,4 +104,10 @@ void create_output_directory(std::string const& dir, std::string const& option, 
 /// Writes text atomically on rank 0 of comm (collective: everyone waits and shares the error).
 void write_text_on_root(std::string const& path, std::string const& text, MPI_Comm comm);
 
+/// Where scripts/plot_*.py live: $KONO_SCRIPTS_DIR, the source tree this kono was built from, or
+/// the installed copy ("" if none has them).
+std::string scripts_dir();
+/// Runs argv without a shell; returns its exit status (127 if it could not start).
+int run_program(std::vector<std::string> const& argv);
+
 }  // namespace kono::app

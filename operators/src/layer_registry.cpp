@@ -3,6 +3,7 @@
 
 #include <kono/core/closest_match.hpp>
 #include <kono/operators/layer_registry.hpp>
+#include <kono/operators/stencil/stencil_rollout.hpp>
 #include <kono/operators/layers/activation.hpp>
 #include <kono/operators/layers/conv.hpp>
 #include <kono/operators/layers/discretized_conv.hpp>
@@ -80,6 +81,7 @@ void register_builtin_layers() {
   Impl::register_spectral_layers();
   Impl::register_mgno_layers();
   Impl::register_discretized_conv_layers();
+  Impl::register_stencil_model_layers();
 }
 
 #define KONO_INSTANTIATE_REGISTRY(S)                                                                          \

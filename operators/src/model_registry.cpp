@@ -101,6 +101,7 @@ void register_builtin_models() {
                  "pointwise MLP on (input, coordinates): a baseline without spatial mixing");
   Impl::register_fno_model();
   Impl::register_mgno_model();
+  Impl::register_stencil_models();
 }
 
 template Model<DefaultMemorySpace, float> create_model<DefaultMemorySpace, float>(std::string const&, LayerConfig const&,

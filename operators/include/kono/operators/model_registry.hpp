@@ -43,6 +43,7 @@ void register_builtin_models();
 namespace Impl {
 void register_fno_model();   ///< operators/src/models/fno_architecture.cpp
 void register_mgno_model();  ///< operators/src/models/mgno_architecture.cpp
+void register_stencil_models();  ///< operators/src/models/stencil_architecture.cpp (learned_stencil, tsm)
 }  // namespace Impl
 
 }  // namespace kono
