@@ -13,6 +13,7 @@
 #include <kono/operators/layers/sequential.hpp>
 #include <kono/operators/layers/soft_gating.hpp>
 #include <kono/operators/layers/spectral_conv.hpp>
+#include <kono/operators/stencil/stencil_constraint.hpp>
 
 namespace kono {
 namespace {
@@ -80,6 +81,7 @@ void register_builtin_layers() {
   Impl::register_spectral_layers();
   Impl::register_mgno_layers();
   Impl::register_discretized_conv_layers();
+  Impl::register_stencil_layers();
 }
 
 #define KONO_INSTANTIATE_REGISTRY(S)                                                                          \
