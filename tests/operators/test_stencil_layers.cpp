@@ -172,15 +172,20 @@ TEST(HippoLegT, ReconstructsTheLastWindowOfASmoothSignal) {
       Kokkos::deep_copy(f.data(), fh);
       h.update(Exec{}, c, f, c);  // in place
     }
+    // f_{k+1} enters both ends of the trapezoid, so the state describes the window ending half
+    // a step after t_{k+1} (documented in hippo.hpp): O(dt) from the true window, and within
+    // the Legendre truncation error of the half-step-shifted one.
     double const tend = steps * dt;
-    double worst = 0;
-    for (double s : {0.0, 0.1, 0.25, 0.5, 0.75, 0.9}) {
+    double worst = 0, worst_shifted = 0;
+    for (double s : {0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0}) {
       GradTensor r("r", f.shape());
       h.reconstruct(Exec{}, c, r, s);
-      double const err = std::abs(r.to_host().data()(0) - signal(tend - s * theta));
-      worst = std::max(worst, err);
+      double const v = r.to_host().data()(0);
+      worst = std::max(worst, std::abs(v - signal(tend - s * theta)));
+      worst_shifted = std::max(worst_shifted, std::abs(v - signal(tend + 0.5 * dt - s * theta)));
     }
-    EXPECT_LT(worst, M == 8 ? 5e-2 : 1e-2) << "M=" << M;
+    EXPECT_LT(worst, 5e-3) << "M=" << M;
+    EXPECT_LT(worst_shifted, M == 8 ? 3e-3 : 5e-5) << "M=" << M;
   }
 }
 
