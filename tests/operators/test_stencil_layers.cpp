@@ -381,4 +381,60 @@ TEST(ChannelAttention, Errors) {
   EXPECT_KONO_ERROR(unbound.forward(Exec{}, x, y3), wrong_state, "channel_attention");
 }
 
+// ---------------------------------------------------------------------------------------------
+// Float (the training precision) agrees with double.
+
+template <class Scalar>
+kono::Tensor<GradSpace, Scalar> convert(GradTensor const& x) {
+  auto xh = x.to_host();
+  kono::Tensor<Kokkos::HostSpace, Scalar> h("h", x.shape());
+  for (index_t i = 0; i < x.size(); ++i) h.data()(i) = Scalar(xh.data()(i));
+  return h.template clone_to<GradSpace>("converted");
+}
+
+void expect_close(kono::Tensor<GradSpace, float> const& a, GradTensor const& b, double tol) {
+  auto ah = a.to_host();
+  auto bh = b.to_host();
+  ASSERT_EQ(ah.shape(), bh.shape());
+  for (index_t i = 0; i < ah.size(); ++i) EXPECT_NEAR(double(ah.data()(i)), bh.data()(i), tol) << i;
+}
+
+TEST(StencilLayers, FloatAgreesWithDouble) {
+  for (kono::LayerConfig const& cfg :
+       {kono::LayerConfig{{"type", "stencil_constraint"}, {"stencil_size", 4}, {"accuracy_order", 2}},
+        kono::LayerConfig{{"type", "channel_attention"}, {"channels", 3}, {"parameters", 2}, {"hidden", 6}}}) {
+    auto ld = kono::create_layer<GradSpace, double>(cfg);
+    auto lf = kono::create_layer<GradSpace, float>(cfg);
+    Shape const in{2, cfg.at("type") == "stencil_constraint" ? 4 * 9 : 5, 3, 4};
+    Kokkos::View<double*, Kokkos::LayoutRight, GradSpace> pd("pd", ld->num_parameters()), gd("gd", ld->num_parameters());
+    Kokkos::View<float*, Kokkos::LayoutRight, GradSpace> pf("pf", lf->num_parameters()), gf("gf", lf->num_parameters());
+    kono::fill_uniform(pd, -0.5, 0.5, 3);
+    kono::fill_uniform(pf, -0.5, 0.5, 3);
+    ld->bind_parameters(GradLayer::param_view(pd.data(), pd.extent(0)), GradLayer::param_view(gd.data(), gd.extent(0)));
+    using FloatLayer = kono::Layer<GradSpace, float>;
+    lf->bind_parameters(FloatLayer::param_view(pf.data(), pf.extent(0)), FloatLayer::param_view(gf.data(), gf.extent(0)));
+    auto x = random_tensor(in, 4);
+    auto xf = convert<float>(x);
+    GradTensor yd("yd", ld->output_shape(in)), dxd("dxd", in);
+    kono::Tensor<GradSpace, float> yf("yf", lf->output_shape(in)), dxf("dxf", in);
+    auto cd = ld->forward(Exec{}, x, yd);
+    auto cf = lf->forward(Exec{}, xf, yf);
+    expect_close(yf, yd, 1e-5);
+    auto dy = random_tensor(yd.shape(), 5);
+    ld->backward(Exec{}, *cd, dy, &dxd, kono::GradientMode::overwrite);
+    lf->backward(Exec{}, *cf, convert<float>(dy), &dxf, kono::GradientMode::overwrite);
+    expect_close(dxf, dxd, 1e-5);
+  }
+  kono::HippoLegT<GradSpace, float> hf(6, 4.0, 0.5);
+  Hippo hd(6, 4.0, 0.5);
+  Shape const fs{1, 2, 3, 3};
+  auto c = random_tensor(hd.state_shape(fs), 6);
+  auto f = random_tensor(fs, 7);
+  GradTensor od("od", hd.state_shape(fs));
+  kono::Tensor<GradSpace, float> of("of", hf.state_shape(fs));
+  hd.update(Exec{}, c, f, od);
+  hf.update(Exec{}, convert<float>(c), convert<float>(f), of);
+  expect_close(of, od, 1e-5);
+}
+
 }  // namespace
