@@ -3,7 +3,6 @@
 
 #include <kono/core/closest_match.hpp>
 #include <kono/operators/layer_registry.hpp>
-#include <kono/operators/stencil/stencil_rollout.hpp>
 #include <kono/operators/layers/activation.hpp>
 #include <kono/operators/layers/conv.hpp>
 #include <kono/operators/layers/discretized_conv.hpp>
@@ -14,6 +13,8 @@
 #include <kono/operators/layers/sequential.hpp>
 #include <kono/operators/layers/soft_gating.hpp>
 #include <kono/operators/layers/spectral_conv.hpp>
+#include <kono/operators/stencil/stencil_constraint.hpp>
+#include <kono/operators/stencil/stencil_rollout.hpp>
 
 namespace kono {
 namespace {
@@ -81,7 +82,8 @@ void register_builtin_layers() {
   Impl::register_spectral_layers();
   Impl::register_mgno_layers();
   Impl::register_discretized_conv_layers();
-  Impl::register_stencil_model_layers();
+  Impl::register_stencil_layers();        // stencil_constraint, channel_attention
+  Impl::register_stencil_model_layers();  // stencil_network, stencil_rollout (build on the two above)
 }
 
 #define KONO_INSTANTIATE_REGISTRY(S)                                                                          \
