@@ -426,7 +426,7 @@ TEST(StencilSolver, FloatAgreesWithDouble) {
     auto const dh = host(outd);
     double m = 0;
     for (index_t k = 0; k < fh.size(); ++k) m = std::max(m, std::abs(double(fh.data()(k)) - dh[k]));
-    EXPECT_LT(m, 1e-5 * max_abs(outd) * 10) << to_string(ts);
+    EXPECT_LT(m, 1e-5 * max_abs(outd)) << to_string(ts);  // measured: 1e-7 relative
     TensorF gf("gf", u.shape()), dcf("dcf", c.shape());
     sf.step_backward(exec, uf, cf, pf, uf, gf, dcf, false);  // instantiates the float reverse mode
   }
