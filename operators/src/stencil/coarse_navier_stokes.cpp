@@ -13,6 +13,8 @@
 #include <kono/operators/layer.hpp>
 #include <kono/operators/stencil/coarse_navier_stokes.hpp>
 
+#include "cell_loop.hpp"
+
 #include <cmath>
 #include <limits>
 
@@ -35,7 +37,7 @@ struct Coefficients {
 
 // Linearly averaged advecting velocities Uc, Vk, Uk, Vc at cell/corner (j, i) (geometry header).
 template <class VU>
-KOKKOS_INLINE_FUNCTION void advecting(VU const& u, int b, int j, int i, int n,
+KOKKOS_FORCEINLINE_FUNCTION void advecting(VU const& u, int b, int j, int i, int n,
                                       typename VU::non_const_value_type* a) {
   using S = typename VU::non_const_value_type;
   int const im = i == 0 ? n - 1 : i - 1, ip = i + 1 == n ? 0 : i + 1;
@@ -48,7 +50,7 @@ KOKKOS_INLINE_FUNCTION void advecting(VU const& u, int b, int j, int i, int n,
 }
 
 template <class VU, class Coef>
-KOKKOS_INLINE_FUNCTION typename VU::non_const_value_type interpolate(VU const& u, Coef const& coef, int b, int t,
+KOKKOS_FORCEINLINE_FUNCTION typename VU::non_const_value_type interpolate(VU const& u, Coef const& coef, int b, int t,
                                                                      int j, int i, int n, int S, int T) {
   typename VU::non_const_value_type q = 0;
   int const comp = source_component(t);
@@ -65,9 +67,7 @@ void flux_kernel(Exec const& space, VU const& u, Coef const& coef, VF const& flu
   using Sc = typename VF::non_const_value_type;
   int const B = static_cast<int>(u.extent(0)), n = static_cast<int>(u.extent(2));
   int const T = taps_per_target(S);
-  Kokkos::parallel_for(
-      "kono::stencil::CoarseNavierStokes::flux", Kokkos::MDRangePolicy<Exec, Kokkos::Rank<3>>(space, {0, 0, 0}, {B, n, n}),
-      KOKKOS_LAMBDA(int b, int j, int i) {
+  Impl::for_each_cell("kono::stencil::CoarseNavierStokes::flux", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
         Sc a[4];
         advecting(u, b, j, i, n, a);
         if (fast_linear) {
@@ -89,9 +89,7 @@ void stage_kernel(Exec const& space, VU const& u0, VU const& w, VF const& flux, 
   using S = typename VO::non_const_value_type;
   int const B = static_cast<int>(w.extent(0)), n = static_cast<int>(w.extent(2));
   S const c0 = S(c0d), c1 = S(c1d), c2 = S(c2d), drag = S(dragd), inv_h = S(1.0 / hd), inv_h2 = S(1.0 / (hd * hd));
-  Kokkos::parallel_for(
-      "kono::stencil::CoarseNavierStokes::stage", Kokkos::MDRangePolicy<Exec, Kokkos::Rank<3>>(space, {0, 0, 0}, {B, n, n}),
-      KOKKOS_LAMBDA(int b, int j, int i) {
+  Impl::for_each_cell("kono::stencil::CoarseNavierStokes::stage", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
         int const im = i == 0 ? n - 1 : i - 1, ip = i + 1 == n ? 0 : i + 1;
         int const jm = j == 0 ? n - 1 : j - 1, jp = j + 1 == n ? 0 : j + 1;
         S const nu = params(b, 0), amp = params(b, 1);
@@ -115,9 +113,7 @@ void adjoint_flux_kernel(Exec const& space, VU const& w, Coef const& coef, VX co
   int const B = static_cast<int>(w.extent(0)), n = static_cast<int>(w.extent(2));
   int const T = taps_per_target(S);
   Sc const f = Sc(s_dt_d / hd);
-  Kokkos::parallel_for(
-      "kono::stencil::CoarseNavierStokes::adjoint_flux",
-      Kokkos::MDRangePolicy<Exec, Kokkos::Rank<3>>(space, {0, 0, 0}, {B, n, n}), KOKKOS_LAMBDA(int b, int j, int i) {
+  Impl::for_each_cell("kono::stencil::CoarseNavierStokes::adjoint_flux", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
         int const im = i == 0 ? n - 1 : i - 1, ip = i + 1 == n ? 0 : i + 1;
         int const jm = j == 0 ? n - 1 : j - 1, jp = j + 1 == n ? 0 : j + 1;
         Sc a[4];
@@ -155,9 +151,7 @@ void adjoint_state_kernel(Exec const& space, VX const& x, double sd, double s_dt
   int const T = taps_per_target(S);
   Sc const s = Sc(sd), s_dt = Sc(s_dt_d), e0 = Sc(e0d), drag = Sc(dragd), inv_h2 = Sc(1.0 / (hd * hd)), half = Sc(0.5);
   bool const use_acc = e0d != 0.0;
-  Kokkos::parallel_for(
-      "kono::stencil::CoarseNavierStokes::adjoint_state",
-      Kokkos::MDRangePolicy<Exec, Kokkos::Rank<3>>(space, {0, 0, 0}, {B, n, n}), KOKKOS_LAMBDA(int b, int j, int i) {
+  Impl::for_each_cell("kono::stencil::CoarseNavierStokes::adjoint_state", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
         int const im = i == 0 ? n - 1 : i - 1, ip = i + 1 == n ? 0 : i + 1;
         int const jm = j == 0 ? n - 1 : j - 1, jp = j + 1 == n ? 0 : j + 1;
         Sc const nu = params(b, 0);
@@ -198,9 +192,7 @@ void vorticity_kernel(Exec const& space, VU const& u, VW const& w, double hd) {
   using Sc = typename VW::non_const_value_type;
   int const B = static_cast<int>(u.extent(0)), n = static_cast<int>(u.extent(2));
   Sc const inv_h = Sc(1.0 / hd);
-  Kokkos::parallel_for(
-      "kono::stencil::CoarseNavierStokes::vorticity",
-      Kokkos::MDRangePolicy<Exec, Kokkos::Rank<3>>(space, {0, 0, 0}, {B, n, n}), KOKKOS_LAMBDA(int b, int j, int i) {
+  Impl::for_each_cell("kono::stencil::CoarseNavierStokes::vorticity", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
         int const im = i == 0 ? n - 1 : i - 1, jm = j == 0 ? n - 1 : j - 1;
         w(b, 0, j, i) = (u(b, 1, j, i) - u(b, 1, j, im)) * inv_h - (u(b, 0, j, i) - u(b, 0, jm, i)) * inv_h;
       });

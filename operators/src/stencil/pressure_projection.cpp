@@ -6,6 +6,8 @@
 #include <kono/operators/layer.hpp>
 #include <kono/operators/stencil/pressure_projection.hpp>
 
+#include "cell_loop.hpp"
+
 #include <cmath>
 #include <vector>
 
@@ -20,35 +22,24 @@ void divergence_kernel(Exec const& space, VU const& u, VD const& div, double inv
   using S = typename VD::non_const_value_type;
   int const B = static_cast<int>(u.extent(0)), n = static_cast<int>(u.extent(2));
   S const inv_h = static_cast<S>(inv_h_d);
-  Kokkos::parallel_for(
-      "kono::stencil::PressureProjection::divergence",
-      Kokkos::MDRangePolicy<Exec, Kokkos::Rank<3>>(space, {0, 0, 0}, {B, n, n}), KOKKOS_LAMBDA(int b, int j, int i) {
+  Impl::for_each_cell("kono::stencil::PressureProjection::divergence", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
         int const ip = i + 1 == n ? 0 : i + 1, jp = j + 1 == n ? 0 : j + 1;
         div(b, j, i) = ((u(b, 0, j, ip) - u(b, 0, j, i)) + (u(b, 1, jp, i) - u(b, 1, j, i))) * inv_h;
       });
 }
 
-// spec[b, ky, kx] /= lambda(kx, ky) n^2 (the n^2 undoes FFTW's unnormalised round trip).
-template <class Exec, class VS>
-void poisson_solve_kernel(Exec const& space, VS const& spec, int batch, int n, double h) {
-  using S = typename VS::non_const_value_type;
+// spec[b, ky, kx] *= factor[ky, kx] = 1 / (lambda(kx, ky) n^2) (0 for the zero mode); the n^2
+// undoes FFTW's unnormalised round trip.
+template <class Exec, class VS, class VF>
+void poisson_solve_kernel(Exec const& space, VS const& spec, VF const& factor, int batch, int n) {
   int const half = n / 2 + 1;
-  double const pi_over_n = 3.14159265358979323846 / n, scale = 4.0 / (h * h), norm = double(n) * double(n);
-  Kokkos::parallel_for(
-      "kono::stencil::PressureProjection::poisson_solve",
-      Kokkos::MDRangePolicy<Exec, Kokkos::Rank<3>>(space, {0, 0, 0}, {batch, n, half}),
-      KOKKOS_LAMBDA(int b, int ky, int kx) {
-        std::size_t const at = 2 * ((std::size_t(b) * n + ky) * half + kx);
-        if (kx == 0 && ky == 0) {  // pressure is defined up to a constant: pick mean zero
-          spec(at) = S(0);
-          spec(at + 1) = S(0);
-          return;
-        }
-        double const sx = math::sin(pi_over_n * kx), sy = math::sin(pi_over_n * ky);
-        S const f = static_cast<S>(-1.0 / (scale * (sx * sx + sy * sy) * norm));
-        spec(at) *= f;
-        spec(at + 1) *= f;
-      });
+  Impl::for_each_cell("kono::stencil::PressureProjection::poisson_solve", space, batch, n, half,
+                      KOKKOS_LAMBDA(int b, int ky, int kx) {
+                        std::size_t const at = 2 * ((std::size_t(b) * n + ky) * half + kx);
+                        auto const f = factor(ky * half + kx);
+                        spec(at) *= f;
+                        spec(at + 1) *= f;
+                      });
 }
 
 template <class Exec, class VU, class VP, class VO>
@@ -56,9 +47,7 @@ void subtract_gradient_kernel(Exec const& space, VU const& u, VP const& p, VO co
   using S = typename VO::non_const_value_type;
   int const B = static_cast<int>(u.extent(0)), n = static_cast<int>(u.extent(2));
   S const inv_h = static_cast<S>(inv_h_d);
-  Kokkos::parallel_for(
-      "kono::stencil::PressureProjection::subtract_gradient",
-      Kokkos::MDRangePolicy<Exec, Kokkos::Rank<3>>(space, {0, 0, 0}, {B, n, n}), KOKKOS_LAMBDA(int b, int j, int i) {
+  Impl::for_each_cell("kono::stencil::PressureProjection::subtract_gradient", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
         int const im = i == 0 ? n - 1 : i - 1, jm = j == 0 ? n - 1 : j - 1;
         S const pc = p(b, j, i);
         // Each point reads only its own input value, so out may alias u.
@@ -71,11 +60,12 @@ void subtract_gradient_kernel(Exec const& space, VU const& u, VP const& p, VO co
 
 template <class MemorySpace, class Scalar>
 struct PressureProjection<MemorySpace, Scalar>::Workspace {
-  using Fft = Impl::BatchedRealFft<execution_space, Scalar>;
+  using Fft = ::kono::Impl::BatchedRealFft<execution_space, Scalar>;
   index_t batch = -1;
   std::unique_ptr<Fft> fft;
   Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace> real;  // divergence, then pressure
   Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace> spec;  // [B, n, n/2+1] (re, im)
+  Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace> factor;  // [n, n/2+1] inverse eigenvalues
 };
 
 template <class MemorySpace, class Scalar>
@@ -97,7 +87,22 @@ PressureProjection<MemorySpace, Scalar>& PressureProjection<MemorySpace, Scalar>
 template <class MemorySpace, class Scalar>
 typename PressureProjection<MemorySpace, Scalar>::Workspace& PressureProjection<MemorySpace, Scalar>::workspace(
     index_t batch) const {
-  if (!m_work) m_work = std::make_unique<Workspace>();
+  if (!m_work) {
+    m_work = std::make_unique<Workspace>();
+    // The inverse eigenvalues, once: sin() per mode and call cost more than the FFTs on the host.
+    index_t const n = m_n, half = n / 2 + 1;
+    Kokkos::View<Scalar*, Kokkos::LayoutRight, Kokkos::HostSpace> f("kono::stencil::PressureProjection::factor",
+                                                                     n * half);
+    double const pi_over_n = 3.14159265358979323846 / double(n), scale = 4.0 / (m_h * m_h);
+    for (index_t ky = 0; ky < n; ++ky)
+      for (index_t kx = 0; kx < half; ++kx) {
+        double const sx = std::sin(pi_over_n * double(kx)), sy = std::sin(pi_over_n * double(ky));
+        // Pressure is defined up to a constant: the zero mode picks mean zero.
+        f(ky * half + kx) =
+            (kx == 0 && ky == 0) ? Scalar(0) : static_cast<Scalar>(-1.0 / (scale * (sx * sx + sy * sy) * double(n * n)));
+      }
+    m_work->factor = Kokkos::create_mirror_view_and_copy(MemorySpace{}, f);
+  }
   Workspace& w = *m_work;
   if (w.batch != batch) {
     index_t const n = m_n, half = n / 2 + 1;
@@ -149,7 +154,7 @@ void PressureProjection<MemorySpace, Scalar>::apply(execution_space const& space
   UnmanagedView<Scalar, 3, MemorySpace> r(w.real.data(), B, m_n, m_n);
   divergence_kernel(space, u.template view<4>(), r, 1.0 / m_h);
   w.fft->forward(space, w.real.data(), w.spec.data());
-  poisson_solve_kernel(space, w.spec, static_cast<int>(B), m_n, m_h);
+  poisson_solve_kernel(space, w.spec, w.factor, static_cast<int>(B), m_n);
   w.fft->inverse(space, w.spec.data(), w.real.data());
   subtract_gradient_kernel(space, u.template view<4>(), r, out.template view<4>(), 1.0 / m_h);
 }
