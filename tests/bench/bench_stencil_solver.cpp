@@ -1,0 +1,128 @@
+// Time of one step of the coarse finite-volume Navier-Stokes solver (classical linear stencil)
+// at 32^2..256^2 for batch 1 and 8, and of its reverse mode with learned coefficients at 32^2 and
+// 64^2. dt = 0.5 h / 7 (CFL 0.5 at |u| = 7), so one time unit is 14 n / (2 pi) steps; the counter
+// sim_time_per_s is the simulated time per second of wall time, per sample in the batch.
+//   bench_stencil_solver --benchmark_out=stencil_solver.json
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <string>
+
+#include <kono/kono.hpp>
+#include <kono/operators/stencil/coarse_navier_stokes.hpp>
+
+namespace {
+using Space = kono::DefaultMemorySpace;
+using Exec = Space::execution_space;
+using kono::index_t;
+using kono::Shape;
+
+template <class Scalar>
+struct Setup {
+  kono::stencil::CoarseNavierStokes<Space, Scalar> solver;
+  kono::Tensor<Space, Scalar> u, out, coeffs, params;
+
+  Setup(int n, index_t B, bool learned)
+      : solver(options(n), n), u("u", Shape{B, 2, n, n}), out("out", Shape{B, 2, n, n}), params("p", Shape{B, 2}) {
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<double> d(-1, 1);
+    auto uh = u.to_host();
+    for (index_t k = 0; k < uh.size(); ++k) uh.data()(k) = Scalar(d(rng));
+    u.copy_from(uh);
+    solver.projection().apply(Exec{}, u, u);
+    auto ph = params.to_host();
+    for (index_t b = 0; b < B; ++b) {
+      ph.data()(2 * b) = Scalar(1e-3);
+      ph.data()(2 * b + 1) = Scalar(1);
+    }
+    params.copy_from(ph);
+    if (learned) {
+      int const T = solver.taps();
+      coeffs = kono::Tensor<Space, Scalar>("c", Shape{B, 4 * T, n, n});
+      auto ch = coeffs.to_host();
+      for (index_t k = 0; k < ch.size(); ++k) {
+        int const c = int((k / (index_t(n) * n)) % (4 * T));
+        ch.data()(k) = Scalar(kono::stencil::linear_coefficient(c / T, 4, c % T) + 0.05 * d(rng));
+      }
+      coeffs.copy_from(ch);
+    }
+  }
+  static kono::stencil::CoarseSolverOptions options(int n) {
+    kono::stencil::CoarseSolverOptions o;
+    o.dt = 0.5 * (o.domain_length / n) / 7;
+    return o;
+  }
+};
+
+template <class Scalar>
+void BM_Step(benchmark::State& state) {
+  int const n = int(state.range(0));
+  index_t const B = state.range(1);
+  Setup<Scalar> s(n, B, false);
+  s.solver.step(Exec{}, s.u, s.coeffs, s.params, s.out);  // plans and scratch
+  for (auto _ : state) {
+    s.solver.step(Exec{}, s.u, s.coeffs, s.params, s.out);
+    Exec{}.fence();
+  }
+  state.counters["sim_time_per_s"] =
+      benchmark::Counter(s.solver.options().dt, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["cells_per_s"] = benchmark::Counter(double(B) * n * n, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+template <class Scalar>
+void BM_StepBackward(benchmark::State& state) {
+  int const n = int(state.range(0));
+  index_t const B = state.range(1);
+  Setup<Scalar> s(n, B, true);
+  kono::Tensor<Space, Scalar> du("du", s.u.shape()), dc("dc", s.coeffs.shape());
+  s.solver.step_backward(Exec{}, s.u, s.coeffs, s.params, s.u, du, dc, false);
+  for (auto _ : state) {
+    s.solver.step_backward(Exec{}, s.u, s.coeffs, s.params, s.u, du, dc, true);
+    Exec{}.fence();
+  }
+  state.counters["sim_time_per_s"] =
+      benchmark::Counter(s.solver.options().dt, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// The forward with learned coefficients, for the backward/forward ratio at the same sizes.
+template <class Scalar>
+void BM_StepLearned(benchmark::State& state) {
+  int const n = int(state.range(0));
+  index_t const B = state.range(1);
+  Setup<Scalar> s(n, B, true);
+  s.solver.step(Exec{}, s.u, s.coeffs, s.params, s.out);
+  for (auto _ : state) {
+    s.solver.step(Exec{}, s.u, s.coeffs, s.params, s.out);
+    Exec{}.fence();
+  }
+  state.counters["sim_time_per_s"] =
+      benchmark::Counter(s.solver.options().dt, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void sizes(benchmark::internal::Benchmark* b) {
+  for (int n : {32, 64, 128, 256})
+    for (int B : {1, 8}) b->Args({n, B});
+}
+void grad_sizes(benchmark::internal::Benchmark* b) {
+  for (int n : {32, 64})
+    for (int B : {1, 8}) b->Args({n, B});
+}
+
+}  // namespace
+
+BENCHMARK_TEMPLATE(BM_Step, double)->Apply(sizes)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_Step, float)->Apply(sizes)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_StepLearned, float)->Apply(grad_sizes)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_StepBackward, float)->Apply(grad_sizes)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_StepBackward, double)->Apply(grad_sizes)->Unit(benchmark::kMillisecond);
+
+int main(int argc, char** argv) {
+  kono::Runtime runtime(argc, argv);
+  benchmark::Initialize(&argc, argv);
+  benchmark::AddCustomContext("kono_git_revision", KONO_GIT_REVISION_BENCH);
+  benchmark::AddCustomContext("kokkos_execution_space", kono::default_execution_space_name());
+  benchmark::AddCustomContext("mpi_ranks", std::to_string(runtime.size()));
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
