@@ -156,12 +156,16 @@ int rollout_main(std::vector<std::string> const& args) {
       KONO_USER_REQUIRE(loaded.model.root().type_name() == "stencil_rollout", invalid_argument,
                         me.spec << " (" << where << ") is a " << loaded.model.model_type()
                                 << " model; kono rollout runs learned_stencil and tsm models (or classical@N)");
-      auto const res = model_resolution(loaded.model.architecture(), loaded.metadata.provenance);
+      auto const res = model_resolution(loaded.model.architecture(), loaded.meta.provenance);
       KONO_USER_REQUIRE(!res.train.empty(), invalid_argument, me.spec << " does not record its training grid (train_resolution)");
       me.n = res.train[0];
       me.label = loaded.model.model_type() + " " + std::to_string(me.n) + "x" + std::to_string(me.n) + " (" +
                  std::filesystem::path(me.spec).filename().string() + ")";
-      me.model.emplace(std::move(loaded.model));
+      // The rollout's blow-up check (--cfl_limit) replaces the one the model was trained with.
+      LayerConfig arch = loaded.model.architecture();
+      arch["cfl_limit"] = cfl_limit;
+      me.model.emplace(RealModel::from_architecture(loaded.model.model_type(), arch, 0));
+      Kokkos::deep_copy(me.model->parameters(), loaded.model.parameters());
     }
     methods.push_back(std::move(me));
   }
@@ -235,7 +239,7 @@ int rollout_main(std::vector<std::string> const& args) {
   }
 
   // Gather the correlations on rank 0; the duration and speed of every method.
-  std::vector<int> counts(std::size_t(size)), displs(std::size_t(size));
+  std::vector<int> counts(static_cast<std::size_t>(size)), displs(static_cast<std::size_t>(size));
   int const mine = int(local * (steps + 1));
   MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm);
   for (int p = 1; p < size; ++p) displs[std::size_t(p)] = displs[std::size_t(p - 1)] + counts[std::size_t(p - 1)];

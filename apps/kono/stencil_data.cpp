@@ -24,7 +24,7 @@ std::vector<std::vector<float>> hippo_features(Trajectories const& d, std::vecto
   std::vector<std::vector<float>> out;
   if (M == 0 || starts.empty()) return out;
   index_t const N = d.samples, n = d.n, cell = n * n;
-  stencil::HippoLegT<Space, Real> hippo(M, theta, d.dt);
+  HippoLegT<Space, Real> hippo(M, theta, d.dt);
   RealTensor c("kono::rollout::hippo", Shape({N, 2 * M, n, n}));
   RealTensor c_next(Kokkos::WithoutInitializing, "kono::rollout::hippo_next", Shape({N, 2 * M, n, n}));
   HostTensor f_host("kono::rollout::history", Shape({N, 2, n, n}));

@@ -19,6 +19,15 @@
 
 extern char** environ;
 
+// The kono executable's build defines where its scripts are; other targets compiling this file
+// (unit tests) do not run scripts.
+#ifndef KONO_SOURCE_SCRIPTS_DIR
+#define KONO_SOURCE_SCRIPTS_DIR ""
+#endif
+#ifndef KONO_INSTALLED_SCRIPTS_DIR
+#define KONO_INSTALLED_SCRIPTS_DIR ""
+#endif
+
 namespace kono::app {
 
 RealTensor read_samples(Hdf5SampleStore const& store, std::string const& dataset, index_t first, index_t count,

@@ -248,21 +248,25 @@ TEST(StencilRollout, BlowUpNamesStepAndCell) {
   EXPECT_KONO_ERROR(r.rollout(exec, bad, 3, [](int, TensorD const&) {}), invalid_argument, "step 1");
 }
 
+kono::Model<Space, float> make_model(std::string const& type, LayerConfig const& options) {
+  return kono::create_model<Space, float>(type, options, 0);
+}
+
 TEST(StencilModels, FamiliesBuildAndCheckOptions) {
+  using RolloutF = kono::StencilRollout<Space, float>;
   LayerConfig o = {{"dt", 0.01}, {"hidden_channels", 4}, {"layers", 1}};
-  auto li = kono::create_model<Space, float>("learned_stencil", o, 0);
+  auto li = make_model("learned_stencil", o);
   EXPECT_EQ(li.root().type_name(), "stencil_rollout");
   EXPECT_GT(li.num_parameters(), 0u);
-  auto tsm = kono::create_model<Space, float>("tsm", o, 0);
-  EXPECT_EQ(static_cast<kono::StencilRollout<Space, float> const&>(tsm.root()).input_channels(), 4 + 2 * 8);
+  auto tsm = make_model("tsm", o);
+  EXPECT_EQ(static_cast<RolloutF const&>(tsm.root()).input_channels(), 4 + 2 * 8);
   LayerConfig classical = {{"dt", 0.01}, {"learned", false}};
-  EXPECT_EQ(kono::create_model<Space, float>("learned_stencil", classical, 0).num_parameters(), 0u);
+  EXPECT_EQ(make_model("learned_stencil", classical).num_parameters(), 0u);
   LayerConfig bad = o;
   bad["stencil_size"] = 3;
-  EXPECT_KONO_ERROR(kono::create_model<Space, float>("learned_stencil", bad, 0), invalid_argument, "stencil_size");
+  EXPECT_KONO_ERROR(make_model("learned_stencil", bad), invalid_argument, "stencil_size");
   bad = o;
   bad["hippo_order"] = 0;
-  EXPECT_KONO_ERROR(kono::create_model<Space, float>("tsm", bad, 0), invalid_argument, "hippo_order must be >= 1");
-  EXPECT_KONO_ERROR(kono::create_model<Space, float>("learned_stencil", LayerConfig::object(), 0), invalid_argument,
-                    "--model.dt must be > 0");
+  EXPECT_KONO_ERROR(make_model("tsm", bad), invalid_argument, "hippo_order must be >= 1");
+  EXPECT_KONO_ERROR(make_model("learned_stencil", LayerConfig::object()), invalid_argument, "--model.dt must be > 0");
 }

@@ -71,7 +71,7 @@ void network_input(Exec const& space, V const& u, V const& c, P const& params, V
         else if (ch < 2 + m2)
           in(b, ch, j, i) = c(b, ch - 2, j, i);
         else if (ch == 2 + m2)
-          in(b, ch, j, i) = Kokkos::log10(params(b, 0)) + 3;
+          in(b, ch, j, i) = math::log(params(b, 0)) * 0.43429448190325182765 + 3;  // log10(nu) + 3
         else
           in(b, ch, j, i) = params(b, 1);
       });
@@ -133,7 +133,7 @@ StencilRollout<MemorySpace, Scalar>::StencilRollout(Options const& o, LayerConfi
         where);
   }
   if (o.hippo_order > 0)
-    m_hippo = std::make_unique<stencil::HippoLegT<MemorySpace, Scalar>>(o.hippo_order, o.hippo_theta, model_dt());
+    m_hippo = std::make_unique<HippoLegT<MemorySpace, Scalar>>(o.hippo_order, o.hippo_theta, model_dt());
 }
 
 template <class MemorySpace, class Scalar>

@@ -16,9 +16,9 @@ namespace kono {
 namespace stencil {
 template <class MemorySpace, class Scalar>
 class CoarseNavierStokes;
+}  // namespace stencil
 template <class MemorySpace, class Scalar>
 class HippoLegT;
-}  // namespace stencil
 
 /// Channels of a StencilRollout input: velocity (u, v), the PDE parameters (nu, forcing amplitude,
 /// constant in space), then 2 * hippo_order HiPPO coefficients (channel c * M + m).
@@ -99,7 +99,7 @@ class StencilRollout final : public Layer<MemorySpace, Scalar> {
 
   Options m_options;
   std::unique_ptr<base> m_network, m_constraint;
-  std::unique_ptr<stencil::HippoLegT<MemorySpace, Scalar>> m_hippo;
+  std::unique_ptr<HippoLegT<MemorySpace, Scalar>> m_hippo;
   mutable std::map<index_t, std::unique_ptr<solver_type>> m_solvers;
   LayerWorkspace<MemorySpace, Scalar> m_workspace;
 };
