@@ -6,7 +6,7 @@
 // without a prefix, as -ksp_type does for darcy.
 //
 //   mpiexec -n 2 kono generate navier-stokes --resolution=64 --samples=8 --ns.nu=1e-4 --out=ns.h5
-//   mpiexec -n 2 kono generate navier-stokes --ns.forcing=kolmogorov --resolution=256 --samples=4 \
+//   mpiexec -n 2 kono generate navier-stokes --ns.forcing=kolmogorov --resolution=256 --samples=4
 //       --ns.coarse=32,64 --ns.store_dns=every_10 --out=kolmogorov.h5
 #include <cmath>
 #include <cstdlib>

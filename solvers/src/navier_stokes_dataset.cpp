@@ -344,11 +344,13 @@ NavierStokesDatasetReport generate_navier_stokes_dataset(NavierStokesDatasetOpti
   w.write_attribute(obj, "ts_initial_dt", so.initial_dt);
   w.write_attribute(obj, "ts_max_steps", std::int64_t(so.max_steps));
   w.write_attribute(obj, "petsc_options_prefix", so.options_prefix);
-  w.write_attribute(obj, "grf_covariance", "sigma^2 (-Laplacian + tau^2 I)^(-alpha), periodic, constant mode removed");
-  w.write_attribute(obj, "grf_alpha", fo.alpha);
-  w.write_attribute(obj, "grf_tau", fo.tau);
-  w.write_attribute(obj, "grf_sigma", fo.effective_sigma());
-  w.write_attribute(obj, "grf_boundary", to_string(fo.boundary));
+  if (options.initial_file.empty() && options.max_velocity <= 0) {  // the GRF made w0
+    w.write_attribute(obj, "grf_covariance", "sigma^2 (-Laplacian + tau^2 I)^(-alpha), periodic, constant mode removed");
+    w.write_attribute(obj, "grf_alpha", fo.alpha);
+    w.write_attribute(obj, "grf_tau", fo.tau);
+    w.write_attribute(obj, "grf_sigma", fo.effective_sigma());
+    w.write_attribute(obj, "grf_boundary", to_string(fo.boundary));
+  }
   w.write_attribute(obj, "mpi_ranks", std::int64_t(size));
   w.write_attribute(obj, "parallel_mode", "samples");
   w.write_attribute(obj, "divergence_policy",
