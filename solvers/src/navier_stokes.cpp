@@ -11,6 +11,7 @@
 #include <kono/core/error.hpp>
 #include <kono/solvers/navier_stokes.hpp>
 #include <kono/solvers/petsc_runtime.hpp>
+#include <kono/solvers/random_fields.hpp>
 
 namespace kono {
 namespace {
@@ -23,6 +24,10 @@ int const reason_nonfinite = -100;
 int const reason_petsc_error = -101;
 
 }  // namespace
+
+char const* to_string(NavierStokesSetup setup) noexcept {
+  return setup == NavierStokesSetup::kolmogorov ? "kolmogorov" : "fno";
+}
 
 void NavierStokesOptions::validate() const {
   char const* fq = "kono::NavierStokesOptions";
@@ -49,6 +54,17 @@ void NavierStokesOptions::validate() const {
                     fq << ": max_steps = " << max_steps << ", expected 1 .. 2e9");
   KONO_USER_REQUIRE(!ts_type.empty(), invalid_argument, fq << ": ts_type is empty");
   KONO_USER_REQUIRE(!arkimex_type.empty(), invalid_argument, fq << ": arkimex_type is empty");
+  KONO_USER_REQUIRE(std::isfinite(domain_length) && domain_length > 0, invalid_argument,
+                    fq << ": domain_length = " << domain_length << ", expected a finite value > 0");
+  KONO_USER_REQUIRE(std::isfinite(drag) && drag >= 0, invalid_argument,
+                    fq << ": drag = " << drag << ", expected a finite value >= 0");
+  KONO_USER_REQUIRE(std::isfinite(forcing_amplitude), invalid_argument,
+                    fq << ": forcing_amplitude = " << forcing_amplitude << " is not finite");
+  if (setup == NavierStokesSetup::kolmogorov)
+    KONO_USER_REQUIRE(forcing_wavenumber >= 1 && 2 * index_t(forcing_wavenumber) < resolution, invalid_argument,
+                      fq << ": forcing_wavenumber = " << forcing_wavenumber << ", expected 1 .. "
+                         << (resolution - 1) / 2 << " (below the Nyquist wave number of " << resolution
+                         << " points)");
 }
 
 GaussianRandomFieldOptions navier_stokes_initial_condition_options(index_t resolution) {
@@ -75,7 +91,9 @@ struct NavierStokesSolver::Impl {
   std::vector<double> d0, d1;      // first-derivative wave numbers 2 pi m per axis (Nyquist: 0)
   std::vector<double> k2;          // 4 pi^2 |m|^2 per half-spectrum entry
   std::vector<unsigned char> keep;  // 2/3-rule mask per half-spectrum entry
-  std::vector<double> f;           // the benchmark forcing at the points (zeros when off)
+  std::vector<double> f;           // the set-up's forcing at the points (zeros when off)
+  double vsign = 1.0;              // +1: FNO axes (x0, x1); -1: Kolmogorov axes (y, x), velocity = -(FNO's)
+  double kfac = two_pi;            // 2 pi / L: physical wave number of the integer mode 1
   std::vector<double> g;           // extra forcing work array
   NavierStokesForcing extra;
   Vec w = nullptr;
@@ -135,14 +153,19 @@ struct NavierStokesSolver::Impl {
     inverse(wx, [&](index_t k) { return I * d0[k / nh] * wh[k]; });
     inverse(wy, [&](index_t k) { return I * d1[k % nh] * wh[k]; });
     double* adv = rbuf[4];
-    for (index_t i = 0; i < nr; ++i) adv[i] = u[i] * wx[i] + v[i] * wy[i];
+    // vsign = 1 leaves the FNO set-up's bits unchanged.
+    double const sg = vsign;
+    for (index_t i = 0; i < nr; ++i) adv[i] = sg * (u[i] * wx[i] + v[i] * wy[i]);
     fftw_execute_dft_r2c(r2c, adv, n_hat);
     cplx const* nhat = C(n_hat);
-    double const nu = opt.nu;
+    double const nu = opt.nu, drag = opt.drag;
     // The mean of div(u w) is 0; aliasing of the undealiased factors must not make one.
     inverse(out, [&](index_t k) {
       cplx r = (keep[k] && k != 0) ? -nhat[k] : cplx(0);
-      if (with_viscous) r -= nu * k2[k] * wh[k];
+      if (with_viscous) {
+        r -= nu * k2[k] * wh[k];
+        if (drag != 0) r -= drag * wh[k];
+      }
       return r;
     });
     for (index_t i = 0; i < nr; ++i) out[i] += f[std::size_t(i)];
@@ -152,20 +175,44 @@ struct NavierStokesSolver::Impl {
     }
   }
 
-  // out = nu * (-Lap) x
+  // out = (nu (-Lap) + drag) x
   void minus_nu_laplacian(double const* x, double* out) {
     forward(x, n_hat);
     cplx const* xh = C(n_hat);
-    double const nu = opt.nu;
-    inverse(out, [&](index_t k) { return nu * k2[k] * xh[k]; });
+    double const nu = opt.nu, drag = opt.drag;
+    if (drag != 0)
+      inverse(out, [&](index_t k) { return (nu * k2[k] + drag) * xh[k]; });
+    else
+      inverse(out, [&](index_t k) { return nu * k2[k] * xh[k]; });
   }
 
-  // out = (shift - nu Lap)^(-1) x, exactly (diagonal in Fourier space).
+  // out = (shift - nu Lap + drag)^(-1) x, exactly (diagonal in Fourier space).
   void implicit_solve(double const* x, double* out) {
     forward(x, n_hat);
     cplx const* xh = C(n_hat);
-    double const nu = opt.nu, a = shift;
+    double const nu = opt.nu, a = shift + opt.drag;
     inverse(out, [&](index_t k) { return xh[k] / (a + nu * k2[k]); });
+  }
+
+  void make_forcing() {
+    f.assign(std::size_t(nr), 0.0);
+    if (!opt.forcing) return;
+    double const L = opt.domain_length;
+    if (opt.setup == NavierStokesSetup::kolmogorov) {
+      // curl (A sin(k' y), 0) = -A k' cos(k' y), y the axis-0 coordinate.
+      double const kp = kfac * double(opt.forcing_wavenumber), A = opt.forcing_amplitude;
+      for (index_t i = 0; i < n; ++i) {
+        double const fy = -A * kp * std::cos(kp * L * double(i) / double(n));
+        std::fill(f.begin() + i * n, f.begin() + (i + 1) * n, fy);
+      }
+      return;
+    }
+    double const c = two_pi * L;  // == two_pi for L = 1: the FNO bits are unchanged
+    for (index_t i = 0; i < n; ++i)
+      for (index_t j = 0; j < n; ++j) {
+        double const s = c * (double(i) + double(j)) / double(n);
+        f[std::size_t(i * n + j)] = 0.1 * (std::sin(s) + std::cos(s));
+      }
   }
 
   // PETSc callbacks: no exception may cross the C frames.
@@ -337,12 +384,15 @@ NavierStokesSolver::NavierStokesSolver(NavierStokesOptions const& options) : m_i
   KONO_REQUIRE(m.r2c && m.c2r, "FFTW could not plan a " << m.n << "^2 real transform");
 
   index_t const n = m.n;
+  m.vsign = options.setup == NavierStokesSetup::kolmogorov ? -1.0 : 1.0;
+  m.kfac = two_pi / options.domain_length;  // == two_pi for L = 1
+  double const kf = m.kfac;
   auto wavenumber = [n](index_t i) { return i <= n / 2 ? double(i) : double(i - n); };
   auto is_nyquist = [n](index_t i) { return 2 * i == n; };
   m.d0.resize(std::size_t(n));
   m.d1.resize(std::size_t(m.nh));
-  for (index_t i = 0; i < n; ++i) m.d0[std::size_t(i)] = is_nyquist(i) ? 0.0 : two_pi * wavenumber(i);
-  for (index_t i = 0; i < m.nh; ++i) m.d1[std::size_t(i)] = is_nyquist(i) ? 0.0 : two_pi * wavenumber(i);
+  for (index_t i = 0; i < n; ++i) m.d0[std::size_t(i)] = is_nyquist(i) ? 0.0 : kf * wavenumber(i);
+  for (index_t i = 0; i < m.nh; ++i) m.d1[std::size_t(i)] = is_nyquist(i) ? 0.0 : kf * wavenumber(i);
   m.k2.resize(std::size_t(m.nc));
   m.keep.resize(std::size_t(m.nc));
   // FNO's rule: keep |m_a| <= (2/3) floor(n/2) on both axes.
@@ -351,16 +401,10 @@ NavierStokesSolver::NavierStokesSolver(NavierStokesOptions const& options) : m_i
     for (index_t j = 0; j < m.nh; ++j) {
       double const a = wavenumber(i), b = wavenumber(j);
       std::size_t const k = std::size_t(i * m.nh + j);
-      m.k2[k] = two_pi * two_pi * (a * a + b * b);
+      m.k2[k] = kf * kf * (a * a + b * b);
       m.keep[k] = std::abs(a) <= kmax && std::abs(b) <= kmax;
     }
-  m.f.assign(std::size_t(m.nr), 0.0);
-  if (options.forcing)
-    for (index_t i = 0; i < n; ++i)
-      for (index_t j = 0; j < n; ++j) {
-        double const s = two_pi * (double(i) + double(j)) / double(n);
-        m.f[std::size_t(i * n + j)] = 0.1 * (std::sin(s) + std::cos(s));
-      }
+  m.make_forcing();
   m.g.assign(std::size_t(m.nr), 0.0);
 
   PetscInt const N = PetscInt(m.nr);
@@ -376,7 +420,9 @@ NavierStokesSolver::~NavierStokesSolver() = default;
 
 NavierStokesOptions const& NavierStokesSolver::options() const noexcept { return m_impl->opt; }
 StructuredGrid NavierStokesSolver::grid() const {
-  return StructuredGrid::unit_box({m_impl->n, m_impl->n}, {true, true});
+  double const h = m_impl->opt.domain_length / double(m_impl->n);
+  if (m_impl->opt.domain_length == 1.0) return StructuredGrid::unit_box({m_impl->n, m_impl->n}, {true, true});
+  return StructuredGrid({m_impl->n, m_impl->n}, {h, h}, {0.0, 0.0}, {true, true});
 }
 index_t NavierStokesSolver::size() const noexcept { return m_impl->nr; }
 void NavierStokesSolver::set_extra_forcing(NavierStokesForcing g) { m_impl->extra = std::move(g); }
@@ -386,6 +432,98 @@ double NavierStokesSolver::rtol() const { return m_impl->rtol; }
 double NavierStokesSolver::atol() const { return m_impl->atol; }
 std::string NavierStokesSolver::adapt_type() const { return m_impl->adapt_type; }
 bool NavierStokesSolver::imex() const { return m_impl->imex; }
+
+void NavierStokesSolver::set_parameters(double nu, double forcing_amplitude) {
+  char const* fq = "kono::NavierStokesSolver::set_parameters";
+  KONO_USER_REQUIRE(std::isfinite(nu) && nu >= 0, invalid_argument,
+                    fq << ": nu (the viscosity) = " << nu << ", expected a finite value >= 0");
+  KONO_USER_REQUIRE(std::isfinite(forcing_amplitude), invalid_argument,
+                    fq << ": forcing_amplitude = " << forcing_amplitude << " is not finite");
+  Impl& m = *m_impl;
+  bool const same_f = forcing_amplitude == m.opt.forcing_amplitude;
+  m.opt.nu = nu;
+  m.opt.forcing_amplitude = forcing_amplitude;
+  if (!same_f) m.make_forcing();
+}
+
+std::vector<double> NavierStokesSolver::velocity(std::vector<double> const& w) {
+  Impl& m = *m_impl;
+  KONO_USER_REQUIRE(index_t(w.size()) == m.nr, size_mismatch,
+                    "kono::NavierStokesSolver::velocity: " << w.size() << " values for a " << m.n << "^2 grid");
+  std::vector<double> uv(2 * w.size());
+  m.forward(w.data(), m.w_hat);
+  auto const* wh = m.C(m.w_hat);
+  Impl::cplx const I(0.0, 1.0);
+  double const sg = m.vsign;
+  // Along axis 1: FNO -psi_x0, Kolmogorov u = psi_y (axis 0); along axis 0: FNO psi_x1, Kolmogorov v = -psi_x.
+  m.inverse(uv.data(), [&](index_t k) {
+    return m.k2[k] > 0 ? -sg * I * m.d0[std::size_t(k / m.nh)] * wh[k] / m.k2[k] : Impl::cplx(0);
+  });
+  m.inverse(uv.data() + m.nr, [&](index_t k) {
+    return m.k2[k] > 0 ? sg * I * m.d1[std::size_t(k % m.nh)] * wh[k] / m.k2[k] : Impl::cplx(0);
+  });
+  return uv;
+}
+
+void NavierStokesSolver::random_initial_vorticity(std::uint64_t seed, index_t sample, double peak_wavenumber,
+                                                  double max_velocity, double* w) {
+  char const* fq = "kono::NavierStokesSolver::random_initial_vorticity";
+  KONO_USER_REQUIRE(std::isfinite(peak_wavenumber) && peak_wavenumber > 0, invalid_argument,
+                    fq << ": peak_wavenumber = " << peak_wavenumber << ", expected > 0");
+  KONO_USER_REQUIRE(std::isfinite(max_velocity) && max_velocity > 0, invalid_argument,
+                    fq << ": max_velocity = " << max_velocity << ", expected > 0");
+  KONO_USER_REQUIRE(w, invalid_argument, fq << ": w is null");
+  Impl& m = *m_impl;
+  index_t const n = m.n;
+  std::uint64_t const s = sample_seed(seed, sample, 0);
+  double const var = 0.25, mean = std::log(peak_wavenumber) + var;
+  // jax-cfd: each velocity component is white noise times lognormal(k)/k; after the projection the
+  // solenoidal part keeps that amplitude, so the vorticity (|k| times it) has amplitude lognormal(k).
+  auto amplitude = [&](double k) { return std::exp(-(mean - std::log(k)) * (mean - std::log(k)) / (2 * var) - std::log(k)); };
+  auto* cw = m.C(m.w_hat);
+  for (index_t i = 0; i < n; ++i)
+    for (index_t j = 0; j < m.nh; ++j) {
+      index_t const a = i <= n / 2 ? i : i - n, b = j;
+      std::size_t const k = std::size_t(i * m.nh + j);
+      if ((a == 0 && b == 0) || 2 * std::abs(a) == n || 2 * b == n) {
+        cw[k] = 0;
+        continue;
+      }
+      // Hermitian by construction (as GaussianRandomField): c_m = (z_m + conj(z_-m)) / sqrt 2.
+      Impl::cplx const zp(mode_normal(s, {a, b, 0}, 0), mode_normal(s, {a, b, 0}, 1));
+      Impl::cplx const zm(mode_normal(s, {-a, -b, 0}, 0), mode_normal(s, {-a, -b, 0}, 1));
+      double const kk = m.kfac * std::sqrt(double(a * a + b * b));
+      cw[k] = amplitude(kk) * (zp + std::conj(zm)) * 0.5;  // z has variance 2: (1/sqrt2)(1/sqrt2)
+    }
+  std::vector<double> w0(std::size_t(m.nr));
+  std::vector<Impl::cplx> spec(cw, cw + m.nc);
+  m.inverse(w0.data(), [&](index_t k) { return spec[std::size_t(k)] * double(m.nr); });
+  std::vector<double> const uv = velocity(w0);
+  double vmax = 0;
+  for (index_t i = 0; i < m.nr; ++i)
+    vmax = std::max(vmax, std::hypot(uv[std::size_t(i)], uv[std::size_t(i + m.nr)]));
+  KONO_REQUIRE(vmax > 0, fq << ": zero initial velocity");
+  double const scale = max_velocity / vmax;
+  for (index_t i = 0; i < m.nr; ++i) w[i] = w0[std::size_t(i)] * scale;
+}
+
+std::vector<double> NavierStokesSolver::laminar_kolmogorov_vorticity() const {
+  Impl const& m = *m_impl;
+  KONO_USER_REQUIRE(m.opt.setup == NavierStokesSetup::kolmogorov, invalid_argument,
+                    "kono::NavierStokesSolver::laminar_kolmogorov_vorticity: the set-up is " << to_string(m.opt.setup)
+                                                                                            << ", not kolmogorov");
+  double const kp = m.kfac * double(m.opt.forcing_wavenumber);
+  double const denom = m.opt.nu * kp * kp + m.opt.drag;
+  KONO_USER_REQUIRE(denom > 0, invalid_argument,
+                    "kono::NavierStokesSolver::laminar_kolmogorov_vorticity: nu = drag = 0 has no steady state");
+  double const U = m.opt.forcing ? m.opt.forcing_amplitude / denom : 0.0;
+  std::vector<double> w(std::size_t(m.nr));
+  for (index_t i = 0; i < m.n; ++i) {
+    double const v = -U * kp * std::cos(kp * m.opt.domain_length * double(i) / double(m.n));
+    std::fill(w.begin() + i * m.n, w.begin() + (i + 1) * m.n, v);
+  }
+  return w;
+}
 
 std::vector<double> NavierStokesSolver::stream_function(std::vector<double> const& w) {
   Impl& m = *m_impl;

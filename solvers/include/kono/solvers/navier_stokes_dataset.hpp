@@ -32,11 +32,33 @@ struct NavierStokesDatasetOptions {
   NavierStokesDivergencePolicy on_divergence = NavierStokesDivergencePolicy::stop;
   /// Resolution, viscosity, output times, forcing, TS defaults, options prefix.
   NavierStokesOptions solver;
+  /// Integrated from w0 and discarded before the output times, which count from its end; /x is
+  /// the state at the end of the warm-up (Kolmogorov: 20 = two drag times; 0: x = w0).
+  double warmup = 0.0;
+  /// Per-sample viscosity: sample k uses nu_list[k mod size]; empty: solver.nu for every sample.
+  std::vector<double> nu_list;
+  /// Per-sample Kolmogorov amplitude A, as nu_list; empty: solver.forcing_amplitude.
+  std::vector<double> forcing_amplitude_list;
+  /// Coarse MAC resolutions nc (each divides n, n/nc even; Kolmogorov set-up only): writes
+  /// <group>/coarse_<nc>/velocity [N, T, 2, nc, nc] and vorticity [N, T, nc, nc].
+  std::vector<index_t> coarse;
+  /// /y holds every k-th output time (coords/t_dns lists them when k > 1); 0: no /y at all.
+  index_t store_dns_every = 1;
+  /// > 0: w0 from NavierStokesSolver::random_initial_vorticity (jax-cfd's filtered velocity field,
+  /// max |u| = max_velocity, spectral peak at peak_wavenumber) instead of the GRF (Kolmogorov: 7, 4).
+  double max_velocity = 0.0;
+  double peak_wavenumber = 4.0;
+  /// Non-empty: w0 of sample k is entry k mod M of the [M, n, n] (or [n, n]) dataset
+  /// `initial_dataset` in this HDF5 file (e.g. to start from another solver's initial state).
+  std::string initial_file;
+  std::string initial_dataset;
   double progress_seconds = 10.0;  ///< rank 0 prints a progress line at most this often; <= 0: never
   std::string command_line;        ///< stored as provenance attribute "command_line" when not empty
 
   /// Throws Error{invalid_argument} naming the option: empty out, samples < 1, bad solver
-  /// options (resolution, nu, times, ...), bad GRF parameters, dtype, group name.
+  /// options (resolution, nu, times, ...), bad GRF parameters, dtype, group name, warmup < 0,
+  /// bad per-sample lists, coarse resolutions (validate_mac_coarse_resolutions) or coarse states
+  /// without the Kolmogorov set-up, store_dns_every < 0, max_velocity < 0.
   void validate() const;
 };
 
@@ -55,7 +77,9 @@ struct NavierStokesDatasetReport {
 
 /// Generates `options.samples` trajectories, each on PETSC_COMM_SELF of the rank that owns it
 /// (contiguous blocks), and writes ONE HDF5 file with kono::Hdf5Writer (collective):
-/// <group>/x initial vorticity [N, n, n], <group>/y vorticity at the output times [N, T, n, n],
+/// <group>/x initial vorticity [N, n, n] (after the warm-up), <group>/y vorticity at the output
+/// times [N, T, n, n] (or every k-th), <group>/coarse_<nc>/{velocity, vorticity} (MAC face averages),
+/// <group>/params/{nu, forcing_amplitude} [N] (Kolmogorov, or per-sample lists),
 /// <group>/coords/x0, x1 (points j/n) and t, per-sample <group>/solver/{steps, rejected_steps,
 /// converged_reason, failed, final_time, rhs_evaluations, seconds}, and provenance attributes on <group>
 /// (docs/navier_stokes_generation.md). Collective on `comm`. Throws Error{invalid_argument}
