@@ -61,7 +61,13 @@ TrainResult train_stencil_model(Options const& opt, MPI_Comm comm) {
   Trajectories const train = read_trajectories(store, opt.text("data.train_group"), n, ntrain, "--data.train_group");
   bool const has_test = !opt.text("data.test_group").empty();
   std::optional<Trajectories> test;
-  if (has_test) test = read_trajectories(store, opt.text("data.test_group"), n, ntest, "--data.test_group");
+  if (has_test) {
+    std::string const test_file = opt.text("data.test_file");
+    std::optional<Hdf5SampleStore> other;
+    if (!test_file.empty() && test_file != file) other.emplace(test_file, comm);
+    test = read_trajectories(other ? *other : store, opt.text("data.test_group"), n, ntest,
+                             "--data.test_group/--data.test_file");
+  }
 
   // Model options from the data: the solver step and the grid come from the trajectories.
   LayerConfig mopt = opt.section("model");
