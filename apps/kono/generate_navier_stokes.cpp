@@ -39,7 +39,7 @@ std::vector<OptionSpec> navier_stokes_option_specs() {
       {"ns.dt_out", "", "navier-stokes: snapshot interval, replaces --ns.times by 0, dt, ..., steps_out dt "
                         "(default: kolmogorov 0.07)"},
       {"ns.steps_out", "", "navier-stokes: number of snapshot intervals with --ns.dt_out (default: kolmogorov 200)"},
-      {"ns.coarse", "", "navier-stokes kolmogorov: coarse MAC resolutions, e.g. 32,64 (each divides n, n/nc even)"},
+      {"ns.coarse", "", "navier-stokes kolmogorov: coarse MAC resolutions, e.g. 32,64 (each divides n; n itself allowed)"},
       {"ns.store_dns", "all", "navier-stokes: DNS vorticity snapshots in y: all, every_K (every K-th time) or none"},
       {"ns.max_velocity", "",
        "navier-stokes: > 0: w0 is a filtered random velocity (jax-cfd) with this max |u| (default: kolmogorov 7; "

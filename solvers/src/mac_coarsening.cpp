@@ -15,9 +15,6 @@ void validate_mac_coarse_resolutions(index_t n, std::vector<index_t> const& coar
     KONO_USER_REQUIRE(nc >= 2, invalid_argument, option << ": coarse resolution " << nc << " is below 2");
     KONO_USER_REQUIRE(n % nc == 0, invalid_argument,
                       option << ": coarse resolution " << nc << " does not divide the DNS resolution " << n);
-    KONO_USER_REQUIRE((n / nc) % 2 == 0, invalid_argument,
-                      option << ": coarse resolution " << nc << ": the ratio " << n << "/" << nc << " = " << n / nc
-                             << " is odd (face midpoints must be DNS points; expected an even ratio)");
     KONO_USER_REQUIRE(seen.insert(nc).second, invalid_argument,
                       option << ": coarse resolution " << nc << " is listed twice");
   }
@@ -95,8 +92,12 @@ void MacCoarsening::velocity(std::size_t c, double* out) {
   auto const* s = reinterpret_cast<Impl::cplx const*>(m.spec);
   auto* wk = reinterpret_cast<Impl::cplx*>(m.work);
   Impl::cplx const I(0.0, 1.0);
-  // The Nyquist modes need no care: their sinc factor is sin(pi r / 2) = 0 (r even), and in the
-  // sampled direction they take the same value on faces r points apart.
+  // Even ratio: the face midpoints are DNS points, sampled directly; the Nyquist modes need no
+  // care (their sinc factor is sin(pi r / 2) = 0, and in the sampled direction they take the same
+  // value on faces r points apart). Odd ratio (e.g. nc = n): the averaged field is shifted by half
+  // a coarse cell in Fourier space (exp(i k H / 2)) and sampled at DNS points; the Nyquist mode of
+  // the shifted axis, which a real transform cannot shift, is dropped (the DNS keeps it near zero).
+  bool const even = r % 2 == 0;
   for (int ch = 0; ch < 2; ++ch) {
     for (index_t i = 0; i < n; ++i)
       for (index_t j = 0; j < m.nh; ++j) {
@@ -104,13 +105,18 @@ void MacCoarsening::velocity(std::size_t c, double* out) {
         std::size_t const k = std::size_t(i * m.nh + j);
         // u = psi_y averaged over y; v = -psi_x averaged over x.
         wk[k] = ch == 0 ? I * ky * sinc(0.5 * ky * H) * s[k] : -I * kx * sinc(0.5 * kx * H) * s[k];
+        if (!even) {
+          bool const nyquist = ch == 0 ? (n % 2 == 0 && i == n / 2) : (n % 2 == 0 && j == n / 2);
+          wk[k] = nyquist ? Impl::cplx(0) : wk[k] * std::exp(I * (ch == 0 ? ky : kx) * (0.5 * H));
+        }
       }
     fftw_execute(m.c2r);
     double* o = out + std::size_t(ch) * std::size_t(nc * nc);
+    index_t const mid = even ? r / 2 : 0;
     for (index_t jj = 0; jj < nc; ++jj)
       for (index_t ii = 0; ii < nc; ++ii) {
-        index_t const fy = ch == 0 ? jj * r + r / 2 : jj * r;
-        index_t const fx = ch == 0 ? ii * r : ii * r + r / 2;
+        index_t const fy = ch == 0 ? jj * r + mid : jj * r;
+        index_t const fx = ch == 0 ? ii * r : ii * r + mid;
         o[jj * nc + ii] = m.fine[fy * n + fx];
       }
   }

@@ -10,17 +10,18 @@
 
 namespace kono {
 
-/// Checks a list of coarse resolutions for a fine resolution n: each nc >= 2 divides n with
-/// n / nc even, no duplicates. Throws Error{invalid_argument} naming `option` (e.g. "--ns.coarse")
+/// Checks a list of coarse resolutions for a fine resolution n: each nc >= 2 divides n (nc = n
+/// included), no duplicates. Throws Error{invalid_argument} naming `option` (e.g. "--ns.coarse")
 /// and the offending value. Not collective.
 void validate_mac_coarse_resolutions(index_t n, std::vector<index_t> const& coarse, char const* option);
 
 /// Face averages on coarse MAC grids of cell width H = L / nc, from a fine vorticity on n^2 points
-/// x_j = j L / n (n / nc even, so every face midpoint is a fine point):
+/// x_j = j L / n (any nc dividing n; n / nc odd, e.g. nc = n, shifts by half a cell in Fourier space):
 ///   channel 0, u at x-faces: u[j][i] = (1/H) int_{jH}^{(j+1)H} u(iH, y) dy,
 ///   channel 1, v at y-faces: v[j][i] = (1/H) int_{iH}^{(i+1)H} v(x, jH) dx.
 /// Computed spectrally (the Fourier coefficient times the sinc factor of the averaging direction,
-/// inverse-transformed on the fine grid, sampled at the face midpoints), so they are the exact
+/// inverse-transformed on the fine grid, sampled at the face midpoints; for odd n / nc the
+/// Nyquist mode of the shifted axis is dropped), so they are the exact
 /// averages of the fine trigonometric interpolant; u[j][i] = (psi(iH, (j+1)H) - psi(iH, jH)) / H, so
 /// the coarse discrete divergence vanishes to round-off. Holds FFTW plans: build once, reuse.
 /// Not collective; not thread safe.

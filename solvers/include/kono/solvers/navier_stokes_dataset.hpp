@@ -39,7 +39,7 @@ struct NavierStokesDatasetOptions {
   std::vector<double> nu_list;
   /// Per-sample Kolmogorov amplitude A, as nu_list; empty: solver.forcing_amplitude.
   std::vector<double> forcing_amplitude_list;
-  /// Coarse MAC resolutions nc (each divides n, n/nc even; Kolmogorov set-up only): writes
+  /// Coarse MAC resolutions nc (each divides n; Kolmogorov set-up only): writes
   /// <group>/coarse_<nc>/velocity [N, T, 2, nc, nc] and vorticity [N, T, nc, nc].
   std::vector<index_t> coarse;
   /// /y holds every k-th output time (coords/t_dns lists them when k > 1); 0: no /y at all.
