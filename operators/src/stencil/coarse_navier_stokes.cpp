@@ -13,7 +13,7 @@
 #include <kono/operators/layer.hpp>
 #include <kono/operators/stencil/coarse_navier_stokes.hpp>
 
-#include "cell_loop.hpp"
+#include "coarse_navier_stokes_kernels.hpp"
 
 #include <cmath>
 #include <limits>
@@ -22,88 +22,9 @@ namespace kono {
 namespace stencil {
 namespace {
 
-KOKKOS_INLINE_FUNCTION int wrap(int x, int n) { return x < 0 ? x + n : (x >= n ? x - n : x); }
-
-// Coefficient c[b][ch][j][i], or the classical linear stencil's table entry when `linear`.
-template <class VC, class VL>
-struct Coefficients {
-  VC c;
-  VL table;
-  bool linear;
-  KOKKOS_INLINE_FUNCTION typename VL::non_const_value_type operator()(int b, int ch, int j, int i) const {
-    return linear ? table(ch) : c(b, ch, j, i);
-  }
-};
-
-// Linearly averaged advecting velocities Uc, Vk, Uk, Vc at cell/corner (j, i) (geometry header).
-template <class VU>
-KOKKOS_FORCEINLINE_FUNCTION void advecting(VU const& u, int b, int j, int i, int n,
-                                      typename VU::non_const_value_type* a) {
-  using S = typename VU::non_const_value_type;
-  int const im = i == 0 ? n - 1 : i - 1, ip = i + 1 == n ? 0 : i + 1;
-  int const jm = j == 0 ? n - 1 : j - 1, jp = j + 1 == n ? 0 : j + 1;
-  S const half = S(0.5);
-  a[0] = half * (u(b, 0, j, i) + u(b, 0, j, ip));
-  a[1] = half * (u(b, 1, j, im) + u(b, 1, j, i));
-  a[2] = half * (u(b, 0, jm, i) + u(b, 0, j, i));
-  a[3] = half * (u(b, 1, j, i) + u(b, 1, jp, i));
-}
-
-template <class VU, class Coef>
-KOKKOS_FORCEINLINE_FUNCTION typename VU::non_const_value_type interpolate(VU const& u, Coef const& coef, int b, int t,
-                                                                     int j, int i, int n, int S, int T) {
-  typename VU::non_const_value_type q = 0;
-  int const comp = source_component(t);
-  for (int k = 0; k < T; ++k) {
-    int dy = 0, dx = 0;
-    tap_offset(t, S, k, dy, dx);
-    q += coef(b, t * T + k, j, i) * u(b, comp, wrap(j + dy, n), wrap(i + dx, n));
-  }
-  return q;
-}
-
-template <class Exec, class VU, class Coef, class VF>
-void flux_kernel(Exec const& space, VU const& u, Coef const& coef, VF const& flux, int S, bool fast_linear) {
-  using Sc = typename VF::non_const_value_type;
-  int const B = static_cast<int>(u.extent(0)), n = static_cast<int>(u.extent(2));
-  int const T = taps_per_target(S);
-  Impl::for_each_cell("kono::stencil::CoarseNavierStokes::flux", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
-        Sc a[4];
-        advecting(u, b, j, i, n, a);
-        if (fast_linear) {
-          // The linear stencil's q1 (u at corners) is Uk and its q2 (v at corners) is Vk.
-          flux(b, 0, j, i) = a[0] * a[0];
-          flux(b, 1, j, i) = a[1] * a[2];
-          flux(b, 2, j, i) = a[2] * a[1];
-          flux(b, 3, j, i) = a[3] * a[3];
-        } else {
-          for (int t = 0; t < num_targets; ++t) flux(b, t, j, i) = a[t] * interpolate(u, coef, b, t, j, i, n, S, T);
-        }
-      });
-}
-
-// out = c0 u0 + c1 w + c2 F(w), F from the precomputed fluxes of w.
-template <class Exec, class VU, class VF, class VP, class VY, class VO>
-void stage_kernel(Exec const& space, VU const& u0, VU const& w, VF const& flux, VP const& params, VY const& forcing,
-                  VO const& out, double c0d, double c1d, double c2d, double dragd, double hd) {
-  using S = typename VO::non_const_value_type;
-  int const B = static_cast<int>(w.extent(0)), n = static_cast<int>(w.extent(2));
-  S const c0 = S(c0d), c1 = S(c1d), c2 = S(c2d), drag = S(dragd), inv_h = S(1.0 / hd), inv_h2 = S(1.0 / (hd * hd));
-  Impl::for_each_cell("kono::stencil::CoarseNavierStokes::stage", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
-        int const im = i == 0 ? n - 1 : i - 1, ip = i + 1 == n ? 0 : i + 1;
-        int const jm = j == 0 ? n - 1 : j - 1, jp = j + 1 == n ? 0 : j + 1;
-        S const nu = params(b, 0), amp = params(b, 1);
-        S const uc = w(b, 0, j, i), vc = w(b, 1, j, i);
-        S const lap_u = (w(b, 0, j, ip) + w(b, 0, j, im) + w(b, 0, jp, i) + w(b, 0, jm, i) - S(4) * uc) * inv_h2;
-        S const lap_v = (w(b, 1, j, ip) + w(b, 1, j, im) + w(b, 1, jp, i) + w(b, 1, jm, i) - S(4) * vc) * inv_h2;
-        S const fu = -(flux(b, 0, j, i) - flux(b, 0, j, im)) * inv_h - (flux(b, 1, jp, i) - flux(b, 1, j, i)) * inv_h +
-                     nu * lap_u + amp * forcing(j) - drag * uc;
-        S const fv = -(flux(b, 2, j, ip) - flux(b, 2, j, i)) * inv_h - (flux(b, 3, j, i) - flux(b, 3, jm, i)) * inv_h +
-                     nu * lap_v - drag * vc;
-        out(b, 0, j, i) = c0 * u0(b, 0, j, i) + c1 * uc + c2 * fu;
-        out(b, 1, j, i) = c0 * u0(b, 1, j, i) + c1 * vc + c2 * fv;
-      });
-}
+using Impl::Coefficients;
+using Impl::PeriodicRows;
+using Impl::wrap;
 
 // Reverse of the fluxes for the stage adjoint gG = s X: ga_t, gq_t and dcoeffs.
 template <class Exec, class VU, class Coef, class VX, class VG, class VC>
@@ -117,14 +38,14 @@ void adjoint_flux_kernel(Exec const& space, VU const& w, Coef const& coef, VX co
         int const im = i == 0 ? n - 1 : i - 1, ip = i + 1 == n ? 0 : i + 1;
         int const jm = j == 0 ? n - 1 : j - 1, jp = j + 1 == n ? 0 : j + 1;
         Sc a[4];
-        advecting(w, b, j, i, n, a);
+        Impl::advecting(w, PeriodicRows{n}, b, j, i, n, a);
         Sc gfl[4];
         gfl[0] = f * (x(b, 0, j, ip) - x(b, 0, j, i));
         gfl[1] = f * (x(b, 0, j, i) - x(b, 0, jm, i));
         gfl[2] = f * (x(b, 1, j, i) - x(b, 1, j, im));
         gfl[3] = f * (x(b, 1, jp, i) - x(b, 1, j, i));
         for (int t = 0; t < num_targets; ++t) {
-          Sc const q = interpolate(w, coef, b, t, j, i, n, S, T);
+          Sc const q = Impl::interpolate(w, coef, PeriodicRows{n}, b, t, j, i, n, S, T);
           ga(b, t, j, i) = gfl[t] * q;
           Sc const g = gfl[t] * a[t];
           gq(b, t, j, i) = g;
@@ -340,9 +261,10 @@ void CoarseNavierStokes<MemorySpace, Scalar>::tendency(execution_space const& sp
   Coefficients<V4, Kokkos::View<Scalar*, MemorySpace>> coef{linear ? V4() : coeffs.template view<4>(), w.linear,
                                                              linear};
   auto const uv = u.template view<4>();
-  flux_kernel(space, uv, coef, w.flux.template view<4>(), m_options.stencil_size, linear);
-  stage_kernel(space, uv, uv, w.flux.template view<4>(), params.template view<2>(), w.forcing,
-               out.template view<4>(), 0.0, 0.0, 1.0, m_options.drag, m_h);
+  Impl::flux_kernel(space, uv, coef, w.flux.template view<4>(), PeriodicRows{m_n}, 0, m_n, m_options.stencil_size,
+                    linear);
+  Impl::stage_kernel(space, uv, uv, w.flux.template view<4>(), params.template view<2>(), w.forcing,
+                     out.template view<4>(), PeriodicRows{m_n}, 0, m_n, 0.0, 0.0, 1.0, m_options.drag, m_h);
 }
 
 template <class MemorySpace, class Scalar>
@@ -370,8 +292,8 @@ void CoarseNavierStokes<MemorySpace, Scalar>::step(execution_space const& space,
   // tmp = c0 u0 + c1 s + c2 F(s); then the projection into `into`.
   auto stage = [&](tensor_type const& s, double c0, double c1, double c2, tensor_type const& into) {
     auto const sv = s.template view<4>();
-    flux_kernel(space, sv, coef, flux, S, linear);
-    stage_kernel(space, u0, sv, flux, pv, w.forcing, tmp, c0, c1, c2, drag, m_h);
+    Impl::flux_kernel(space, sv, coef, flux, PeriodicRows{m_n}, 0, m_n, S, linear);
+    Impl::stage_kernel(space, u0, sv, flux, pv, w.forcing, tmp, PeriodicRows{m_n}, 0, m_n, c0, c1, c2, drag, m_h);
     m_projection.apply(space, w.tmp, into);
   };
   if (m_options.time_stepper == TimeStepper::euler) {
@@ -441,8 +363,8 @@ void CoarseNavierStokes<MemorySpace, Scalar>::step_backward(execution_space cons
     auto const tmp = w.tmp.template view<4>();
     auto stage = [&](tensor_type const& s, double c0, double c1, double c2, tensor_type const& into) {
       auto const sv = s.template view<4>();
-      flux_kernel(space, sv, coef, flux, S, linear);
-      stage_kernel(space, u0, sv, flux, pv, w.forcing, tmp, c0, c1, c2, drag, m_h);
+      Impl::flux_kernel(space, sv, coef, flux, PeriodicRows{m_n}, 0, m_n, S, linear);
+      Impl::stage_kernel(space, u0, sv, flux, pv, w.forcing, tmp, PeriodicRows{m_n}, 0, m_n, c0, c1, c2, drag, m_h);
       m_projection.apply(space, w.tmp, into);
     };
     stage(u_in, 0.0, 1.0, dt, w.w1);

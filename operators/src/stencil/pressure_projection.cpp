@@ -159,6 +159,27 @@ void PressureProjection<MemorySpace, Scalar>::apply(execution_space const& space
   subtract_gradient_kernel(space, u.template view<4>(), r, out.template view<4>(), 1.0 / m_h);
 }
 
+template <class MemorySpace, class Scalar>
+void PressureProjection<MemorySpace, Scalar>::pressure(execution_space const& space, tensor_type const& div,
+                                                        tensor_type const& p) const {
+  KONO_USER_REQUIRE(div.rank() == 4 && div.extent(1) == 1 && div.extent(2) == m_n && div.extent(3) == m_n,
+                    size_mismatch,
+                    "kono::stencil::PressureProjection::pressure: divergence \"" << div.label() << "\" has shape "
+                                                                                << div.shape().to_string()
+                                                                                << ", expected [B, 1, " << m_n << ", "
+                                                                                << m_n << "]");
+  KONO_USER_REQUIRE(p.shape() == div.shape(), size_mismatch,
+                    "kono::stencil::PressureProjection::pressure: output \"" << p.label() << "\" has shape "
+                                                                            << p.shape().to_string() << ", expected "
+                                                                            << div.shape().to_string());
+  index_t const B = div.extent(0);
+  if (B == 0) return;
+  Workspace& w = workspace(B);
+  w.fft->forward(space, div.data().data(), w.spec.data());
+  poisson_solve_kernel(space, w.spec, w.factor, static_cast<int>(B), m_n);
+  w.fft->inverse(space, w.spec.data(), p.data().data());
+}
+
 KONO_INSTANTIATE_FOR_SCALARS(PressureProjection)
 
 }  // namespace stencil
