@@ -136,10 +136,11 @@ struct DecomposedCoarseNavierStokes<MemorySpace, Scalar>::Workspace {
   tensor_type u0, s1, s2, tmp, flux, coef;  // halo'd [B, C, rows + 2 halo, n]
   tensor_type div_local, div_global;        // [B, 1, rows, n], [B, 1, n, n] (then the pressure)
   buffer send_lower, send_upper, recv_lower, recv_upper, gathered;
-  host_buffer h_send_lower, h_send_upper, h_recv_lower, h_recv_upper, h_gathered;
+  host_buffer h_send_lower, h_send_upper, h_recv_lower, h_recv_upper, h_gathered, h_div_local;
   Kokkos::View<Scalar*, MemorySpace> forcing, linear;
   Kokkos::View<int*, MemorySpace> owner_begin, owner_rows;  // per global row: its rank's block
   std::vector<int> begin_of, rows_of;                       // per rank
+  std::vector<int> counts, displs;                          // of the last Allgatherv
 };
 
 template <class MemorySpace, class Scalar>
@@ -222,6 +223,7 @@ DecomposedCoarseNavierStokes<MemorySpace, Scalar>::workspace(index_t batch) cons
     ws.h_recv_lower = Kokkos::create_mirror_view(ws.recv_lower);
     ws.h_recv_upper = Kokkos::create_mirror_view(ws.recv_upper);
     ws.h_gathered = Kokkos::create_mirror_view(ws.gathered);
+    ws.h_div_local = Kokkos::create_mirror_view(ws.div_local.data());
     ws.batch = batch;
   }
   return ws;
@@ -261,20 +263,23 @@ void DecomposedCoarseNavierStokes<MemorySpace, Scalar>::gather_rows(execution_sp
   Workspace& ws = *m_work;
   index_t const BC = local.extent(0) * local.extent(1);
   int const P = m_decomposition.size();
-  std::vector<int> counts(static_cast<std::size_t>(P)), displs(static_cast<std::size_t>(P));
+  ws.counts.resize(static_cast<std::size_t>(P));
+  ws.displs.resize(static_cast<std::size_t>(P));
   for (int r = 0; r < P; ++r) {
-    counts[std::size_t(r)] = static_cast<int>(BC * ws.rows_of[std::size_t(r)] * m_n);
-    displs[std::size_t(r)] = static_cast<int>(BC * ws.begin_of[std::size_t(r)] * m_n);
+    ws.counts[std::size_t(r)] = static_cast<int>(BC * ws.rows_of[std::size_t(r)] * m_n);
+    ws.displs[std::size_t(r)] = static_cast<int>(BC * ws.begin_of[std::size_t(r)] * m_n);
   }
-  bool const own = BC * m_n * m_n <= static_cast<index_t>(ws.gathered.extent(0));
-  typename Workspace::buffer recv = own ? ws.gathered : typename Workspace::buffer("kono::stencil::gathered", BC * m_n * m_n);
-  auto h_recv = own ? ws.h_gathered : Kokkos::create_mirror_view(recv);
-  auto h_send = Kokkos::create_mirror_view(local.data());
-  space.fence();
+  // The projection's divergence uses the workspace buffers; other fields (gather()) get their own.
+  bool const hot = local.data().data() == ws.div_local.data().data();
+  typename Workspace::buffer recv =
+      hot ? ws.gathered : typename Workspace::buffer("kono::stencil::DecomposedCoarseNavierStokes::gathered", BC * m_n * m_n);
+  auto h_recv = hot ? ws.h_gathered : Kokkos::create_mirror_view(recv);
+  auto h_send = hot ? ws.h_div_local : Kokkos::create_mirror_view(local.data());
+  space.fence();  // MPI reads host copies
   Kokkos::deep_copy(h_send, local.data());
   MPI_Datatype const type = ::kono::Impl::mpi_datatype<Scalar>();
-  KONO_MPI_CHECK(MPI_Allgatherv(h_send.data(), static_cast<int>(local.size()), type, h_recv.data(), counts.data(),
-                                displs.data(), type, m_decomposition.comm()));
+  KONO_MPI_CHECK(MPI_Allgatherv(h_send.data(), static_cast<int>(local.size()), type, h_recv.data(), ws.counts.data(),
+                                ws.displs.data(), type, m_decomposition.comm()));
   Kokkos::deep_copy(recv, h_recv);
   unshuffle_rows(space, recv, ws.owner_begin, ws.owner_rows, global.template view<4>());
 }

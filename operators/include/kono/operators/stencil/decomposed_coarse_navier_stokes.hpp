@@ -19,9 +19,10 @@ namespace stencil {
 /// [row_begin(), row_begin() + rows()) of the n x n grid; x stays whole. Before each stage the
 /// velocity halos (stencil_reach(S) rows) are exchanged with the neighbours, the coefficient
 /// halos once per step (they are fixed over its stages). The pressure Poisson problem is solved
-/// by gathering the divergence to every rank (MPI_Allgatherv) and running the serial FFT solve
-/// there: at the coarse sizes this solver targets (32^2 - 256^2) the global field is small, and
-/// it keeps the projection identical to the serial one (results agree to round-off).
+/// by gathering the divergence to every rank (MPI_Allgatherv, B n^2 values per stage) and
+/// running the serial FFT solve there: simple, and the projection stays the serial one, so 1 and
+/// P ranks agree to round-off. It does not scale to large n or many ranks (bench_stencil_solver
+/// times the Allgatherv next to the halo messages); a distributed FFT would replace it there.
 /// Forward only (no step_backward). Not thread-safe; scratch is made once per batch size.
 template <class MemorySpace, class Scalar>
 class DecomposedCoarseNavierStokes {
