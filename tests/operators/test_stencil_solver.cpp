@@ -403,6 +403,41 @@ TEST(StencilSolver, ReportsBadInputs) {
   EXPECT_EQ(kono::stencil::time_stepper_from_string(to_string(TimeStepper::euler)), TimeStepper::euler);
 }
 
+// ---- scratch -----------------------------------------------------------------------------------
+
+int allocations = 0;
+void count_allocation(Kokkos::Tools::SpaceHandle, char const*, void const*, std::uint64_t) { ++allocations; }
+
+// Counts Kokkos allocations through the Tools allocation callback while alive.
+struct CountAllocations {
+  CountAllocations() {
+    allocations = 0;
+    Kokkos::Tools::Experimental::set_allocate_data_callback(count_allocation);
+  }
+  ~CountAllocations() { Kokkos::Tools::Experimental::set_allocate_data_callback(nullptr); }
+};
+
+TEST(StencilSolver, AllocatesOnlyOnTheFirstCallForABatchSize) {
+  int const n = 16;
+  CoarseNavierStokes<Space, double> s(options(TimeStepper::rk3, 0.05), n);
+  TensorD const u = random_velocity(s.projection(), 2, 71);
+  TensorD const c = coefficients(s, 2, 0.1, 72), p = params(2, 0.05, 1.0);
+  TensorD out = zeros_like(u), du = zeros_like(u), dc = zeros_like(c);
+  {
+    CountAllocations count;
+    s.step(exec, u, c, p, out);
+    if (allocations == 0) GTEST_SKIP() << "this Kokkos reports no allocations to tools callbacks";
+  }
+  s.step_backward(exec, u, c, p, out, du, dc, false);
+  CountAllocations count;
+  for (int k = 0; k < 3; ++k) {
+    s.step(exec, u, c, p, out);
+    s.step(exec, u, TensorD(), p, out);
+    s.step_backward(exec, u, c, p, out, du, dc, true);
+  }
+  EXPECT_EQ(allocations, 0);
+}
+
 // ---- float -------------------------------------------------------------------------------------
 
 TEST(StencilSolver, FloatAgreesWithDouble) {
