@@ -166,8 +166,8 @@ struct CoarseNavierStokes<MemorySpace, Scalar>::Workspace {
   tensor_type w1, w2, tmp;      // stage states (projected) and the unprojected stage sum
   tensor_type flux, ga, gq;     // [B, 4, n, n]
   tensor_type ax, t1, acc;      // adjoint scratch [B, 2, n, n]
-  Kokkos::View<Scalar*, MemorySpace> forcing;  // sin(2 pi k_f y_j / L) at the u points
-  Kokkos::View<Scalar*, MemorySpace> linear;   // linear_coefficient(t, S, k) at t T + k
+  Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace> forcing;  // sin(2 pi k_f y_j / L) at the u points
+  Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace> linear;   // linear_coefficient(t, S, k) at t T + k
 };
 
 template <class MemorySpace, class Scalar>
@@ -195,10 +195,10 @@ typename CoarseNavierStokes<MemorySpace, Scalar>::Workspace& CoarseNavierStokes<
   if (!m_work) {
     m_work = std::make_unique<Workspace>();
     int const S = m_options.stencil_size, T = taps_per_target(S);
-    auto forcing_h = Kokkos::View<Scalar*, Kokkos::HostSpace>("kono::stencil::CoarseNavierStokes::forcing", m_n);
+    auto forcing_h = Kokkos::View<Scalar*, Kokkos::LayoutRight, Kokkos::HostSpace>("kono::stencil::CoarseNavierStokes::forcing", m_n);
     double const k = 2.0 * 3.14159265358979323846 * m_options.forcing_wavenumber / m_options.domain_length;
     for (int j = 0; j < m_n; ++j) forcing_h(j) = static_cast<Scalar>(std::sin(k * (j + 0.5) * m_h));
-    auto linear_h = Kokkos::View<Scalar*, Kokkos::HostSpace>("kono::stencil::CoarseNavierStokes::linear", 4 * T);
+    auto linear_h = Kokkos::View<Scalar*, Kokkos::LayoutRight, Kokkos::HostSpace>("kono::stencil::CoarseNavierStokes::linear", 4 * T);
     for (int t = 0; t < num_targets; ++t)
       for (int tap = 0; tap < T; ++tap) linear_h(t * T + tap) = static_cast<Scalar>(linear_coefficient(t, S, tap));
     m_work->forcing = Kokkos::create_mirror_view_and_copy(MemorySpace{}, forcing_h);
@@ -258,7 +258,7 @@ void CoarseNavierStokes<MemorySpace, Scalar>::tendency(execution_space const& sp
   Workspace& w = workspace(u.extent(0));
   bool const linear = coeffs.size() == 0;
   using V4 = UnmanagedView<Scalar, 4, MemorySpace>;
-  Coefficients<V4, Kokkos::View<Scalar*, MemorySpace>> coef{linear ? V4() : coeffs.template view<4>(), w.linear,
+  Coefficients<V4, Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>> coef{linear ? V4() : coeffs.template view<4>(), w.linear,
                                                              linear};
   auto const uv = u.template view<4>();
   Impl::flux_kernel(space, uv, coef, w.flux.template view<4>(), PeriodicRows{m_n}, 0, m_n, m_options.stencil_size,
@@ -283,7 +283,7 @@ void CoarseNavierStokes<MemorySpace, Scalar>::step(execution_space const& space,
   int const S = m_options.stencil_size;
   double const dt = m_options.dt, drag = m_options.drag;
   using V4 = UnmanagedView<Scalar, 4, MemorySpace>;
-  Coefficients<V4, Kokkos::View<Scalar*, MemorySpace>> coef{linear ? V4() : coeffs.template view<4>(), w.linear,
+  Coefficients<V4, Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>> coef{linear ? V4() : coeffs.template view<4>(), w.linear,
                                                              linear};
   auto const pv = params.template view<2>();
   auto const u0 = u_in.template view<4>();
@@ -334,7 +334,7 @@ void CoarseNavierStokes<MemorySpace, Scalar>::step_backward(execution_space cons
   int const S = m_options.stencil_size;
   double const dt = m_options.dt, drag = m_options.drag;
   using V4 = UnmanagedView<Scalar, 4, MemorySpace>;
-  Coefficients<V4, Kokkos::View<Scalar*, MemorySpace>> coef{linear ? V4() : coeffs.template view<4>(), w.linear,
+  Coefficients<V4, Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>> coef{linear ? V4() : coeffs.template view<4>(), w.linear,
                                                              linear};
   auto const pv = params.template view<2>();
   auto const gcv = has_gc ? dcoeffs.template view<4>() : V4();

@@ -137,8 +137,8 @@ struct DecomposedCoarseNavierStokes<MemorySpace, Scalar>::Workspace {
   tensor_type div_local, div_global;        // [B, 1, rows, n], [B, 1, n, n] (then the pressure)
   buffer send_lower, send_upper, recv_lower, recv_upper, gathered;
   host_buffer h_send_lower, h_send_upper, h_recv_lower, h_recv_upper, h_gathered, h_div_local;
-  Kokkos::View<Scalar*, MemorySpace> forcing, linear;
-  Kokkos::View<int*, MemorySpace> owner_begin, owner_rows;  // per global row: its rank's block
+  Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace> forcing, linear;
+  Kokkos::View<int*, Kokkos::LayoutRight, MemorySpace> owner_begin, owner_rows;  // per global row: its rank's block
   std::vector<int> begin_of, rows_of;                       // per rank
   std::vector<int> counts, displs;                          // of the last Allgatherv
 };
@@ -173,17 +173,17 @@ DecomposedCoarseNavierStokes<MemorySpace, Scalar>::workspace(index_t batch) cons
   if (!m_work) {
     m_work = std::make_unique<Workspace>();
     Workspace& ws = *m_work;
-    Kokkos::View<Scalar*, Kokkos::HostSpace> f("kono::stencil::DecomposedCoarseNavierStokes::forcing", m_n);
+    Kokkos::View<Scalar*, Kokkos::LayoutRight, Kokkos::HostSpace> f("kono::stencil::DecomposedCoarseNavierStokes::forcing", m_n);
     double const k = 2.0 * 3.14159265358979323846 * m_options.forcing_wavenumber / m_options.domain_length;
     for (int j = 0; j < m_n; ++j) f(j) = static_cast<Scalar>(std::sin(k * (j + 0.5) * m_h));
-    Kokkos::View<Scalar*, Kokkos::HostSpace> lin("kono::stencil::DecomposedCoarseNavierStokes::linear", 4 * T);
+    Kokkos::View<Scalar*, Kokkos::LayoutRight, Kokkos::HostSpace> lin("kono::stencil::DecomposedCoarseNavierStokes::linear", 4 * T);
     for (int t = 0; t < num_targets; ++t)
       for (int tap = 0; tap < T; ++tap) lin(t * T + tap) = static_cast<Scalar>(linear_coefficient(t, S, tap));
     ws.forcing = Kokkos::create_mirror_view_and_copy(MemorySpace{}, f);
     ws.linear = Kokkos::create_mirror_view_and_copy(MemorySpace{}, lin);
     int const P = m_decomposition.size();
-    Kokkos::View<int*, Kokkos::HostSpace> ob("kono::stencil::DecomposedCoarseNavierStokes::owner_begin", m_n);
-    Kokkos::View<int*, Kokkos::HostSpace> orows("kono::stencil::DecomposedCoarseNavierStokes::owner_rows", m_n);
+    Kokkos::View<int*, Kokkos::LayoutRight, Kokkos::HostSpace> ob("kono::stencil::DecomposedCoarseNavierStokes::owner_begin", m_n);
+    Kokkos::View<int*, Kokkos::LayoutRight, Kokkos::HostSpace> orows("kono::stencil::DecomposedCoarseNavierStokes::owner_rows", m_n);
     for (int r = 0; r < P; ++r) {
       ws.begin_of.push_back(static_cast<int>(m_decomposition.begin_of(r, 0)));
       ws.rows_of.push_back(static_cast<int>(m_decomposition.extent_of(r, 0)));
@@ -329,7 +329,7 @@ void DecomposedCoarseNavierStokes<MemorySpace, Scalar>::step(execution_space con
     copy_rows(space, coeffs.template view<4>(), HaloRows{0}, ws.coef.template view<4>(), HaloRows{w}, R);
     exchange(space, ws.coef);
   }
-  Impl::Coefficients<V4, Kokkos::View<Scalar*, MemorySpace>> coef{linear ? V4() : ws.coef.template view<4>(),
+  Impl::Coefficients<V4, Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>> coef{linear ? V4() : ws.coef.template view<4>(),
                                                                    ws.linear, linear};
   copy_rows(space, u_in.template view<4>(), HaloRows{0}, ws.u0.template view<4>(), HaloRows{w}, R);
   exchange(space, ws.u0);
