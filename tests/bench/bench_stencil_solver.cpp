@@ -124,7 +124,8 @@ void BM_DecomposedStep(benchmark::State& state) {
   MPI_Barrier(MPI_COMM_WORLD);
   for (auto _ : state) block.step(Exec{}, local, s.coeffs, s.params, local);
   state.counters["ranks"] = world_size();
-  state.counters["sim_time_per_s"] = benchmark::Counter(block.options().dt, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["sim_time_per_s"] =
+      benchmark::Counter(block.options().dt, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 // What one velocity halo exchange sends: stencil_reach(4) = 3 rows of B x 2 channels each way.

@@ -255,7 +255,7 @@ TEST(StencilSolver, LaminarKolmogorovStateIsSteady) {
   TensorD const pure = shear(n, 1.3);
   TensorD f = zeros_like(pure);
   s.tendency(exec, pure, TensorD(), make(Shape{1, 2}, [](index_t) { return 0.0; }), f);
-  EXPECT_LT(max_abs(axpy(f, drag, pure)), 1e-13);  // only the drag acts: F = -drag u
+  EXPECT_LT(max_abs(axpy(f, drag, pure)), 1e-13);            // only the drag acts: F = -drag u
   double const U = A / (nu * 4 / (h * h) * sk * sk + drag);  // discrete Laplacian eigenvalue
   TensorD const u = shear(n, U);
   TensorD const p = make(Shape{1, 2}, [&](index_t k) { return k == 0 ? nu : A; });
@@ -393,12 +393,9 @@ TEST(StencilSolver, ReportsBadInputs) {
   TensorD out = zeros_like(u);
   EXPECT_KONO_ERROR(s.step(exec, u, TensorD("c", Shape{2, 4, n, n}), p, out), size_mismatch, "[2, 48, 8, 8]");
   EXPECT_KONO_ERROR(s.step(exec, u, TensorD(), TensorD("p", Shape{2, 3}), out), size_mismatch, "[2, 2]");
-  EXPECT_KONO_ERROR((void)SolverD(options(TimeStepper::rk3, 0.0), n),
-                    invalid_argument, "dt");
-  EXPECT_KONO_ERROR((void)SolverD(options(TimeStepper::rk3, 0.1, 3), n),
-                    invalid_argument, "stencil_size");
-  EXPECT_KONO_ERROR((void)SolverD(options(TimeStepper::rk3, 0.1, 8), n),
-                    invalid_argument, "too small");
+  EXPECT_KONO_ERROR((void)SolverD(options(TimeStepper::rk3, 0.0), n), invalid_argument, "dt");
+  EXPECT_KONO_ERROR((void)SolverD(options(TimeStepper::rk3, 0.1, 3), n), invalid_argument, "stencil_size");
+  EXPECT_KONO_ERROR((void)SolverD(options(TimeStepper::rk3, 0.1, 8), n), invalid_argument, "too small");
   EXPECT_KONO_ERROR(kono::stencil::time_stepper_from_string("rk4"), invalid_argument, "time_stepper \"rk4\"");
   EXPECT_EQ(kono::stencil::time_stepper_from_string(to_string(TimeStepper::euler)), TimeStepper::euler);
 }

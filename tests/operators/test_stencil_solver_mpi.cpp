@@ -90,12 +90,11 @@ TEST_P(DecomposedSolver, TenStepsMatchTheSerialSolver) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, DecomposedSolver,
                          ::testing::Values(Case{TimeStepper::rk3, false, 32, 4}, Case{TimeStepper::rk3, true, 16, 4},
-                                           Case{TimeStepper::euler, true, 17, 4},
-                                           Case{TimeStepper::rk3, true, 24, 6}),
+                                           Case{TimeStepper::euler, true, 17, 4}, Case{TimeStepper::rk3, true, 24, 6}),
                          [](auto const& info) {
                            Case const& c = info.param;
-                           return to_string(c.stepper) + (c.learned ? "_learned_" : "_linear_") +
-                                  std::to_string(c.n) + "_S" + std::to_string(c.stencil_size);
+                           return to_string(c.stepper) + (c.learned ? "_learned_" : "_linear_") + std::to_string(c.n) +
+                                  "_S" + std::to_string(c.stencil_size);
                          });
 
 TEST(DecomposedSolver, GatherInvertsLocalRows) {

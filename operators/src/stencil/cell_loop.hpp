@@ -21,10 +21,11 @@ void for_each_cell(char const* label, Exec const& space, int nb, int ny, int nx,
                     label << ": " << nb << " x " << ny << " rows exceed the 32-bit loop index");
   using Policy = Kokkos::TeamPolicy<Exec>;
   using Member = typename Policy::member_type;
-  Kokkos::parallel_for(label, Policy(space, static_cast<int>(rows), Kokkos::AUTO), KOKKOS_LAMBDA(Member const& team) {
-    int const r = team.league_rank(), b = r / ny, j = r - b * ny;
-    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, nx), [&](int i) { f(b, j, i); });
-  });
+  Kokkos::parallel_for(
+      label, Policy(space, static_cast<int>(rows), Kokkos::AUTO), KOKKOS_LAMBDA(Member const& team) {
+        int const r = team.league_rank(), b = r / ny, j = r - b * ny;
+        Kokkos::parallel_for(Kokkos::TeamThreadRange(team, nx), [&](int i) { f(b, j, i); });
+      });
 }
 
 }  // namespace Impl

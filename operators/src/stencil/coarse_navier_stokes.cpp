@@ -34,7 +34,8 @@ void adjoint_flux_kernel(Exec const& space, VU const& w, Coef const& coef, VX co
   int const B = static_cast<int>(w.extent(0)), n = static_cast<int>(w.extent(2));
   int const T = taps_per_target(S);
   Sc const f = Sc(s_dt_d / hd);
-  Impl::for_each_cell("kono::stencil::CoarseNavierStokes::adjoint_flux", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
+  Impl::for_each_cell(
+      "kono::stencil::CoarseNavierStokes::adjoint_flux", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
         int const im = i == 0 ? n - 1 : i - 1, ip = i + 1 == n ? 0 : i + 1;
         int const jm = j == 0 ? n - 1 : j - 1, jp = j + 1 == n ? 0 : j + 1;
         Sc a[4];
@@ -72,7 +73,8 @@ void adjoint_state_kernel(Exec const& space, VX const& x, double sd, double s_dt
   int const T = taps_per_target(S);
   Sc const s = Sc(sd), s_dt = Sc(s_dt_d), e0 = Sc(e0d), drag = Sc(dragd), inv_h2 = Sc(1.0 / (hd * hd)), half = Sc(0.5);
   bool const use_acc = e0d != 0.0;
-  Impl::for_each_cell("kono::stencil::CoarseNavierStokes::adjoint_state", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
+  Impl::for_each_cell(
+      "kono::stencil::CoarseNavierStokes::adjoint_state", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
         int const im = i == 0 ? n - 1 : i - 1, ip = i + 1 == n ? 0 : i + 1;
         int const jm = j == 0 ? n - 1 : j - 1, jp = j + 1 == n ? 0 : j + 1;
         Sc const nu = params(b, 0);
@@ -113,7 +115,8 @@ void vorticity_kernel(Exec const& space, VU const& u, VW const& w, double hd) {
   using Sc = typename VW::non_const_value_type;
   int const B = static_cast<int>(u.extent(0)), n = static_cast<int>(u.extent(2));
   Sc const inv_h = Sc(1.0 / hd);
-  Impl::for_each_cell("kono::stencil::CoarseNavierStokes::vorticity", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
+  Impl::for_each_cell(
+      "kono::stencil::CoarseNavierStokes::vorticity", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
         int const im = i == 0 ? n - 1 : i - 1, jm = j == 0 ? n - 1 : j - 1;
         w(b, 0, j, i) = (u(b, 1, j, i) - u(b, 1, j, im)) * inv_h - (u(b, 0, j, i) - u(b, 0, jm, i)) * inv_h;
       });
@@ -163,9 +166,9 @@ Kokkos::ValLocScalar<typename V::non_const_value_type, index_t> max_abs(Exec con
 template <class MemorySpace, class Scalar>
 struct CoarseNavierStokes<MemorySpace, Scalar>::Workspace {
   index_t batch = -1;
-  tensor_type w1, w2, tmp;      // stage states (projected) and the unprojected stage sum
-  tensor_type flux, ga, gq;     // [B, 4, n, n]
-  tensor_type ax, t1, acc;      // adjoint scratch [B, 2, n, n]
+  tensor_type w1, w2, tmp;   // stage states (projected) and the unprojected stage sum
+  tensor_type flux, ga, gq;  // [B, 4, n, n]
+  tensor_type ax, t1, acc;   // adjoint scratch [B, 2, n, n]
   Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace> forcing;  // sin(2 pi k_f y_j / L) at the u points
   Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace> linear;   // linear_coefficient(t, S, k) at t T + k
 };
@@ -195,10 +198,12 @@ typename CoarseNavierStokes<MemorySpace, Scalar>::Workspace& CoarseNavierStokes<
   if (!m_work) {
     m_work = std::make_unique<Workspace>();
     int const S = m_options.stencil_size, T = taps_per_target(S);
-    auto forcing_h = Kokkos::View<Scalar*, Kokkos::LayoutRight, Kokkos::HostSpace>("kono::stencil::CoarseNavierStokes::forcing", m_n);
+    auto forcing_h = Kokkos::View<Scalar*, Kokkos::LayoutRight, Kokkos::HostSpace>(
+        "kono::stencil::CoarseNavierStokes::forcing", m_n);
     double const k = 2.0 * 3.14159265358979323846 * m_options.forcing_wavenumber / m_options.domain_length;
     for (int j = 0; j < m_n; ++j) forcing_h(j) = static_cast<Scalar>(std::sin(k * (j + 0.5) * m_h));
-    auto linear_h = Kokkos::View<Scalar*, Kokkos::LayoutRight, Kokkos::HostSpace>("kono::stencil::CoarseNavierStokes::linear", 4 * T);
+    auto linear_h = Kokkos::View<Scalar*, Kokkos::LayoutRight, Kokkos::HostSpace>(
+        "kono::stencil::CoarseNavierStokes::linear", 4 * T);
     for (int t = 0; t < num_targets; ++t)
       for (int tap = 0; tap < T; ++tap) linear_h(t * T + tap) = static_cast<Scalar>(linear_coefficient(t, S, tap));
     m_work->forcing = Kokkos::create_mirror_view_and_copy(MemorySpace{}, forcing_h);
@@ -223,8 +228,7 @@ typename CoarseNavierStokes<MemorySpace, Scalar>::Workspace& CoarseNavierStokes<
 
 template <class MemorySpace, class Scalar>
 void CoarseNavierStokes<MemorySpace, Scalar>::check_inputs(char const* where, tensor_type const& u,
-                                                            tensor_type const& coeffs,
-                                                            tensor_type const& params) const {
+                                                           tensor_type const& coeffs, tensor_type const& params) const {
   KONO_USER_REQUIRE(u.rank() == 4 && u.extent(1) == 2 && u.extent(2) == m_n && u.extent(3) == m_n, size_mismatch,
                     "kono::stencil::CoarseNavierStokes::" << where << ": velocity \"" << u.label() << "\" has shape "
                                                           << u.shape().to_string() << ", expected [B, 2, " << m_n
@@ -235,8 +239,8 @@ void CoarseNavierStokes<MemorySpace, Scalar>::check_inputs(char const* where, te
     KONO_USER_REQUIRE(coeffs.shape() == expected, size_mismatch,
                       "kono::stencil::CoarseNavierStokes::" << where << ": coefficients \"" << coeffs.label()
                                                             << "\" have shape " << coeffs.shape().to_string()
-                                                            << ", expected " << expected.to_string()
-                                                            << " (4 targets x " << taps() << " taps) or empty");
+                                                            << ", expected " << expected.to_string() << " (4 targets x "
+                                                            << taps() << " taps) or empty");
   }
   KONO_USER_REQUIRE(params.shape() == (Shape{B, 2}), size_mismatch,
                     "kono::stencil::CoarseNavierStokes::" << where << ": params \"" << params.label()
@@ -244,22 +248,21 @@ void CoarseNavierStokes<MemorySpace, Scalar>::check_inputs(char const* where, te
                                                           << ", expected [" << B << ", 2] (nu, forcing amplitude)");
 }
 
-
 template <class MemorySpace, class Scalar>
 void CoarseNavierStokes<MemorySpace, Scalar>::tendency(execution_space const& space, tensor_type const& u,
-                                                        tensor_type const& coeffs, tensor_type const& params,
-                                                        tensor_type const& out) const {
+                                                       tensor_type const& coeffs, tensor_type const& params,
+                                                       tensor_type const& out) const {
   check_inputs("tendency", u, coeffs, params);
   KONO_USER_REQUIRE(out.shape() == u.shape(), size_mismatch,
-                    "kono::stencil::CoarseNavierStokes::tendency: output \""
-                        << out.label() << "\" has shape " << out.shape().to_string() << ", expected "
-                        << u.shape().to_string());
+                    "kono::stencil::CoarseNavierStokes::tendency: output \"" << out.label() << "\" has shape "
+                                                                             << out.shape().to_string() << ", expected "
+                                                                             << u.shape().to_string());
   if (u.extent(0) == 0) return;
   Workspace& w = workspace(u.extent(0));
   bool const linear = coeffs.size() == 0;
   using V4 = UnmanagedView<Scalar, 4, MemorySpace>;
-  Coefficients<V4, Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>> coef{linear ? V4() : coeffs.template view<4>(), w.linear,
-                                                             linear};
+  Coefficients<V4, Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>> coef{
+      linear ? V4() : coeffs.template view<4>(), w.linear, linear};
   auto const uv = u.template view<4>();
   Impl::flux_kernel(space, uv, coef, w.flux.template view<4>(), PeriodicRows{m_n}, 0, m_n, m_options.stencil_size,
                     linear);
@@ -269,22 +272,22 @@ void CoarseNavierStokes<MemorySpace, Scalar>::tendency(execution_space const& sp
 
 template <class MemorySpace, class Scalar>
 void CoarseNavierStokes<MemorySpace, Scalar>::step(execution_space const& space, tensor_type const& u_in,
-                                                    tensor_type const& coeffs, tensor_type const& params,
-                                                    tensor_type const& u_out) const {
+                                                   tensor_type const& coeffs, tensor_type const& params,
+                                                   tensor_type const& u_out) const {
   ProfilingRegion region("kono::stencil::CoarseNavierStokes::step");
   check_inputs("step", u_in, coeffs, params);
   KONO_USER_REQUIRE(u_out.shape() == u_in.shape(), size_mismatch,
                     "kono::stencil::CoarseNavierStokes::step: output \"" << u_out.label() << "\" has shape "
-                                                                         << u_out.shape().to_string()
-                                                                         << ", expected " << u_in.shape().to_string());
+                                                                         << u_out.shape().to_string() << ", expected "
+                                                                         << u_in.shape().to_string());
   if (u_in.extent(0) == 0) return;
   Workspace& w = workspace(u_in.extent(0));
   bool const linear = coeffs.size() == 0;
   int const S = m_options.stencil_size;
   double const dt = m_options.dt, drag = m_options.drag;
   using V4 = UnmanagedView<Scalar, 4, MemorySpace>;
-  Coefficients<V4, Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>> coef{linear ? V4() : coeffs.template view<4>(), w.linear,
-                                                             linear};
+  Coefficients<V4, Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>> coef{
+      linear ? V4() : coeffs.template view<4>(), w.linear, linear};
   auto const pv = params.template view<2>();
   auto const u0 = u_in.template view<4>();
   auto const flux = w.flux.template view<4>();
@@ -308,10 +311,9 @@ void CoarseNavierStokes<MemorySpace, Scalar>::step(execution_space const& space,
 
 template <class MemorySpace, class Scalar>
 void CoarseNavierStokes<MemorySpace, Scalar>::step_backward(execution_space const& space, tensor_type const& u_in,
-                                                             tensor_type const& coeffs, tensor_type const& params,
-                                                             tensor_type const& du_out, tensor_type const& du_in,
-                                                             tensor_type const& dcoeffs,
-                                                             bool accumulate_dcoeffs) const {
+                                                            tensor_type const& coeffs, tensor_type const& params,
+                                                            tensor_type const& du_out, tensor_type const& du_in,
+                                                            tensor_type const& dcoeffs, bool accumulate_dcoeffs) const {
   ProfilingRegion region("kono::stencil::CoarseNavierStokes::step_backward");
   check_inputs("step_backward", u_in, coeffs, params);
   for (tensor_type const* t : {&du_out, &du_in})
@@ -334,8 +336,8 @@ void CoarseNavierStokes<MemorySpace, Scalar>::step_backward(execution_space cons
   int const S = m_options.stencil_size;
   double const dt = m_options.dt, drag = m_options.drag;
   using V4 = UnmanagedView<Scalar, 4, MemorySpace>;
-  Coefficients<V4, Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>> coef{linear ? V4() : coeffs.template view<4>(), w.linear,
-                                                             linear};
+  Coefficients<V4, Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>> coef{
+      linear ? V4() : coeffs.template view<4>(), w.linear, linear};
   auto const pv = params.template view<2>();
   auto const gcv = has_gc ? dcoeffs.template view<4>() : V4();
   bool gc_accumulate = accumulate_dcoeffs;
@@ -344,8 +346,8 @@ void CoarseNavierStokes<MemorySpace, Scalar>::step_backward(execution_space cons
                            double e0, tensor_type const& out) {
     auto const sv = state.template view<4>();
     auto const xv = x.template view<4>();
-    adjoint_flux_kernel(space, sv, coef, xv, scale * dt, w.ga.template view<4>(), w.gq.template view<4>(), gcv,
-                        has_gc, gc_accumulate, S, m_h);
+    adjoint_flux_kernel(space, sv, coef, xv, scale * dt, w.ga.template view<4>(), w.gq.template view<4>(), gcv, has_gc,
+                        gc_accumulate, S, m_h);
     gc_accumulate = true;
     adjoint_state_kernel(space, xv, scale, scale * dt, w.ga.template view<4>(), w.gq.template view<4>(), coef, pv,
                          acc.template view<4>(), e0, out.template view<4>(), S, drag, m_h);
@@ -371,25 +373,24 @@ void CoarseNavierStokes<MemorySpace, Scalar>::step_backward(execution_space cons
     stage(w.w1, 0.75, 0.25, 0.25 * dt, w.w2);
   }
   // u3 = P(u0/3 + 2/3 G(w2)), w2 = P(3/4 u0 + 1/4 G(w1)), w1 = P(G(u0)), G(s) = s + dt F(s).
-  m_projection.apply(space, du_out, w.ax);                         // a = P du_out
-  reverse_stage(w.w2, w.ax, 2.0 / 3.0, w.ax, 0.0, w.t1);           // g_w2 = J2^T (2/3 a)
-  m_projection.apply(space, w.t1, w.t1);                           // b = P g_w2
+  m_projection.apply(space, du_out, w.ax);                                       // a = P du_out
+  reverse_stage(w.w2, w.ax, 2.0 / 3.0, w.ax, 0.0, w.t1);                         // g_w2 = J2^T (2/3 a)
+  m_projection.apply(space, w.t1, w.t1);                                         // b = P g_w2
   axpby_kernel(space, 1.0 / 3.0, w.ax.data(), 0.75, w.t1.data(), w.acc.data());  // g_u0 = a/3 + 3/4 b
-  reverse_stage(w.w1, w.t1, 0.25, w.t1, 0.0, w.ax);                // g_w1 = J1^T (b/4)
-  m_projection.apply(space, w.ax, w.ax);                           // c = P g_w1
-  reverse_stage(u_in, w.ax, 1.0, w.acc, 1.0, du_in);               // du_in = g_u0 + J0^T c
+  reverse_stage(w.w1, w.t1, 0.25, w.t1, 0.0, w.ax);                              // g_w1 = J1^T (b/4)
+  m_projection.apply(space, w.ax, w.ax);                                         // c = P g_w1
+  reverse_stage(u_in, w.ax, 1.0, w.acc, 1.0, du_in);                             // du_in = g_u0 + J0^T c
 }
 
 template <class MemorySpace, class Scalar>
 void CoarseNavierStokes<MemorySpace, Scalar>::vorticity(execution_space const& space, tensor_type const& u,
-                                                         tensor_type const& w) const {
+                                                        tensor_type const& w) const {
   KONO_USER_REQUIRE(u.rank() == 4 && u.extent(1) == 2 && u.extent(2) == m_n && u.extent(3) == m_n, size_mismatch,
                     "kono::stencil::CoarseNavierStokes::vorticity: velocity \"" << u.label() << "\" has shape "
                                                                                 << u.shape().to_string());
   KONO_USER_REQUIRE(w.shape() == u.shape().with_extent(1, 1), size_mismatch,
-                    "kono::stencil::CoarseNavierStokes::vorticity: output \"" << w.label() << "\" has shape "
-                                                                              << w.shape().to_string()
-                                                                              << ", expected [B, 1, n, n]");
+                    "kono::stencil::CoarseNavierStokes::vorticity: output \""
+                        << w.label() << "\" has shape " << w.shape().to_string() << ", expected [B, 1, n, n]");
   vorticity_kernel(space, u.template view<4>(), w.template view<4>(), m_h);
 }
 
@@ -400,8 +401,8 @@ double CoarseNavierStokes<MemorySpace, Scalar>::max_cfl(execution_space const& s
 }
 
 template <class MemorySpace, class Scalar>
-void CoarseNavierStokes<MemorySpace, Scalar>::check_state(execution_space const& space, tensor_type const& u,
-                                                           long step, double cfl_limit) const {
+void CoarseNavierStokes<MemorySpace, Scalar>::check_state(execution_space const& space, tensor_type const& u, long step,
+                                                          double cfl_limit) const {
   KONO_USER_REQUIRE(u.rank() == 4 && u.extent(1) == 2 && u.extent(2) == m_n && u.extent(3) == m_n, size_mismatch,
                     "kono::stencil::CoarseNavierStokes::check_state: velocity \"" << u.label() << "\" has shape "
                                                                                   << u.shape().to_string());
@@ -423,8 +424,8 @@ void CoarseNavierStokes<MemorySpace, Scalar>::check_state(execution_space const&
     int c = 0, j = 0, i = 0;
     locate(bad, b, c, j, i);
     KONO_THROW(non_finite, "kono::stencil::CoarseNavierStokes::check_state: rollout blew up at step "
-                               << step << ": sample " << b << ", cell (" << j << ", " << i << "): "
-                               << (c == 0 ? "u" : "v") << " = " << value);
+                               << step << ": sample " << b << ", cell (" << j << ", " << i
+                               << "): " << (c == 0 ? "u" : "v") << " = " << value);
   }
   auto const m = max_abs(space, u.data());
   double const cfl = static_cast<double>(m.val) * m_options.dt / m_h;
@@ -432,10 +433,11 @@ void CoarseNavierStokes<MemorySpace, Scalar>::check_state(execution_space const&
     index_t b = 0;
     int c = 0, j = 0, i = 0;
     locate(m.loc, b, c, j, i);
-    KONO_THROW(invalid_argument, "kono::stencil::CoarseNavierStokes::check_state: rollout exceeds the CFL limit at step "
-                                     << step << ": sample " << b << ", cell (" << j << ", " << i << "): |"
-                                     << (c == 0 ? "u" : "v") << "| = " << m.val << " gives CFL " << cfl << " > "
-                                     << cfl_limit << " (dt = " << m_options.dt << ", h = " << m_h << ")");
+    KONO_THROW(invalid_argument,
+               "kono::stencil::CoarseNavierStokes::check_state: rollout exceeds the CFL limit at step "
+                   << step << ": sample " << b << ", cell (" << j << ", " << i << "): |" << (c == 0 ? "u" : "v")
+                   << "| = " << m.val << " gives CFL " << cfl << " > " << cfl_limit << " (dt = " << m_options.dt
+                   << ", h = " << m_h << ")");
   }
 }
 

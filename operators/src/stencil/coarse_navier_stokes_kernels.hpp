@@ -72,20 +72,22 @@ void flux_kernel(Exec const& space, VU const& u, Coef const& coef, VF const& flu
   using Sc = typename VF::non_const_value_type;
   int const B = static_cast<int>(u.extent(0)), nx = static_cast<int>(u.extent(3));
   int const T = taps_per_target(S);
-  for_each_cell("kono::stencil::CoarseNavierStokes::flux", space, B, nrows, nx, KOKKOS_LAMBDA(int b, int r, int i) {
-    int const j = j_first + r, jc = rows(j);
-    Sc a[4];
-    advecting(u, rows, b, j, i, nx, a);
-    if (fast_linear) {
-      // The linear stencil's q1 (u at corners) is Uk and its q2 (v at corners) is Vk.
-      flux(b, 0, jc, i) = a[0] * a[0];
-      flux(b, 1, jc, i) = a[1] * a[2];
-      flux(b, 2, jc, i) = a[2] * a[1];
-      flux(b, 3, jc, i) = a[3] * a[3];
-    } else {
-      for (int t = 0; t < num_targets; ++t) flux(b, t, jc, i) = a[t] * interpolate(u, coef, rows, b, t, j, i, nx, S, T);
-    }
-  });
+  for_each_cell(
+      "kono::stencil::CoarseNavierStokes::flux", space, B, nrows, nx, KOKKOS_LAMBDA(int b, int r, int i) {
+        int const j = j_first + r, jc = rows(j);
+        Sc a[4];
+        advecting(u, rows, b, j, i, nx, a);
+        if (fast_linear) {
+          // The linear stencil's q1 (u at corners) is Uk and its q2 (v at corners) is Vk.
+          flux(b, 0, jc, i) = a[0] * a[0];
+          flux(b, 1, jc, i) = a[1] * a[2];
+          flux(b, 2, jc, i) = a[2] * a[1];
+          flux(b, 3, jc, i) = a[3] * a[3];
+        } else {
+          for (int t = 0; t < num_targets; ++t)
+            flux(b, t, jc, i) = a[t] * interpolate(u, coef, rows, b, t, j, i, nx, S, T);
+        }
+      });
 }
 
 /// out = c0 u0 + c1 w + c2 F(w) on rows [0, nrows), F from the fluxes of w (which must cover rows
@@ -97,20 +99,22 @@ void stage_kernel(Exec const& space, VU const& u0, VU const& w, VF const& flux, 
   using S = typename VO::non_const_value_type;
   int const B = static_cast<int>(w.extent(0)), nx = static_cast<int>(w.extent(3));
   S const c0 = S(c0d), c1 = S(c1d), c2 = S(c2d), drag = S(dragd), inv_h = S(1.0 / hd), inv_h2 = S(1.0 / (hd * hd));
-  for_each_cell("kono::stencil::CoarseNavierStokes::stage", space, B, nrows, nx, KOKKOS_LAMBDA(int b, int j, int i) {
-    int const im = i == 0 ? nx - 1 : i - 1, ip = i + 1 == nx ? 0 : i + 1;
-    int const jc = rows(j), jm = rows(j - 1), jp = rows(j + 1);
-    S const nu = params(b, 0), amp = params(b, 1);
-    S const uc = w(b, 0, jc, i), vc = w(b, 1, jc, i);
-    S const lap_u = (w(b, 0, jc, ip) + w(b, 0, jc, im) + w(b, 0, jp, i) + w(b, 0, jm, i) - S(4) * uc) * inv_h2;
-    S const lap_v = (w(b, 1, jc, ip) + w(b, 1, jc, im) + w(b, 1, jp, i) + w(b, 1, jm, i) - S(4) * vc) * inv_h2;
-    S const fu = -(flux(b, 0, jc, i) - flux(b, 0, jc, im)) * inv_h - (flux(b, 1, jp, i) - flux(b, 1, jc, i)) * inv_h +
-                 nu * lap_u + amp * forcing(row_begin + j) - drag * uc;
-    S const fv = -(flux(b, 2, jc, ip) - flux(b, 2, jc, i)) * inv_h - (flux(b, 3, jc, i) - flux(b, 3, jm, i)) * inv_h +
-                 nu * lap_v - drag * vc;
-    out(b, 0, jc, i) = c0 * u0(b, 0, jc, i) + c1 * uc + c2 * fu;
-    out(b, 1, jc, i) = c0 * u0(b, 1, jc, i) + c1 * vc + c2 * fv;
-  });
+  for_each_cell(
+      "kono::stencil::CoarseNavierStokes::stage", space, B, nrows, nx, KOKKOS_LAMBDA(int b, int j, int i) {
+        int const im = i == 0 ? nx - 1 : i - 1, ip = i + 1 == nx ? 0 : i + 1;
+        int const jc = rows(j), jm = rows(j - 1), jp = rows(j + 1);
+        S const nu = params(b, 0), amp = params(b, 1);
+        S const uc = w(b, 0, jc, i), vc = w(b, 1, jc, i);
+        S const lap_u = (w(b, 0, jc, ip) + w(b, 0, jc, im) + w(b, 0, jp, i) + w(b, 0, jm, i) - S(4) * uc) * inv_h2;
+        S const lap_v = (w(b, 1, jc, ip) + w(b, 1, jc, im) + w(b, 1, jp, i) + w(b, 1, jm, i) - S(4) * vc) * inv_h2;
+        S const fu = -(flux(b, 0, jc, i) - flux(b, 0, jc, im)) * inv_h -
+                     (flux(b, 1, jp, i) - flux(b, 1, jc, i)) * inv_h + nu * lap_u + amp * forcing(row_begin + j) -
+                     drag * uc;
+        S const fv = -(flux(b, 2, jc, ip) - flux(b, 2, jc, i)) * inv_h -
+                     (flux(b, 3, jc, i) - flux(b, 3, jm, i)) * inv_h + nu * lap_v - drag * vc;
+        out(b, 0, jc, i) = c0 * u0(b, 0, jc, i) + c1 * uc + c2 * fu;
+        out(b, 1, jc, i) = c0 * u0(b, 1, jc, i) + c1 * vc + c2 * fv;
+      });
 }
 
 }  // namespace Impl

@@ -30,36 +30,39 @@ template <class Exec, class V>
 void copy_rows(Exec const& space, V const& src, HaloRows src_rows, V const& dst, HaloRows dst_rows, int nrows) {
   int const B = static_cast<int>(src.extent(0)), C = static_cast<int>(src.extent(1));
   int const nx = static_cast<int>(src.extent(3));
-  Impl::for_each_cell("kono::stencil::DecomposedCoarseNavierStokes::copy_rows", space, B * C, nrows, nx,
-                      KOKKOS_LAMBDA(int bc, int j, int i) {
-                        int const b = bc / C, c = bc - b * C;
-                        dst(b, c, dst_rows(j), i) = src(b, c, src_rows(j), i);
-                      });
+  Impl::for_each_cell(
+      "kono::stencil::DecomposedCoarseNavierStokes::copy_rows", space, B * C, nrows, nx,
+      KOKKOS_LAMBDA(int bc, int j, int i) {
+        int const b = bc / C, c = bc - b * C;
+        dst(b, c, dst_rows(j), i) = src(b, c, src_rows(j), i);
+      });
 }
 
 // The first and last `halo` owned rows into the send buffers ([B, C, halo, nx] each).
 template <class Exec, class V, class VB>
 void pack_halos(Exec const& space, V const& f, VB const& lower, VB const& upper, int halo, int rows) {
   int const B = static_cast<int>(f.extent(0)), C = static_cast<int>(f.extent(1)), nx = static_cast<int>(f.extent(3));
-  Impl::for_each_cell("kono::stencil::DecomposedCoarseNavierStokes::pack_halos", space, B * C, halo, nx,
-                      KOKKOS_LAMBDA(int bc, int r, int i) {
-                        int const b = bc / C, c = bc - b * C;
-                        std::size_t const at = (std::size_t(bc) * halo + r) * nx + i;
-                        lower(at) = f(b, c, halo + r, i);
-                        upper(at) = f(b, c, rows + r, i);
-                      });
+  Impl::for_each_cell(
+      "kono::stencil::DecomposedCoarseNavierStokes::pack_halos", space, B * C, halo, nx,
+      KOKKOS_LAMBDA(int bc, int r, int i) {
+        int const b = bc / C, c = bc - b * C;
+        std::size_t const at = (std::size_t(bc) * halo + r) * nx + i;
+        lower(at) = f(b, c, halo + r, i);
+        upper(at) = f(b, c, rows + r, i);
+      });
 }
 
 template <class Exec, class V, class VB>
 void unpack_halos(Exec const& space, V const& f, VB const& lower, VB const& upper, int halo, int rows) {
   int const B = static_cast<int>(f.extent(0)), C = static_cast<int>(f.extent(1)), nx = static_cast<int>(f.extent(3));
-  Impl::for_each_cell("kono::stencil::DecomposedCoarseNavierStokes::unpack_halos", space, B * C, halo, nx,
-                      KOKKOS_LAMBDA(int bc, int r, int i) {
-                        int const b = bc / C, c = bc - b * C;
-                        std::size_t const at = (std::size_t(bc) * halo + r) * nx + i;
-                        f(b, c, r, i) = lower(at);
-                        f(b, c, halo + rows + r, i) = upper(at);
-                      });
+  Impl::for_each_cell(
+      "kono::stencil::DecomposedCoarseNavierStokes::unpack_halos", space, B * C, halo, nx,
+      KOKKOS_LAMBDA(int bc, int r, int i) {
+        int const b = bc / C, c = bc - b * C;
+        std::size_t const at = (std::size_t(bc) * halo + r) * nx + i;
+        f(b, c, r, i) = lower(at);
+        f(b, c, halo + rows + r, i) = upper(at);
+      });
 }
 
 // div(b, 0, j, i) at this rank's cell centres, from a halo'd velocity.
@@ -68,11 +71,12 @@ void block_divergence(Exec const& space, V const& u, HaloRows rows, V const& div
   using S = typename V::non_const_value_type;
   int const B = static_cast<int>(u.extent(0)), nx = static_cast<int>(u.extent(3));
   S const inv_h = S(1.0 / hd);
-  Impl::for_each_cell("kono::stencil::DecomposedCoarseNavierStokes::divergence", space, B, nrows, nx,
-                      KOKKOS_LAMBDA(int b, int j, int i) {
-                        int const ip = i + 1 == nx ? 0 : i + 1, jc = rows(j);
-                        div(b, 0, j, i) = ((u(b, 0, jc, ip) - u(b, 0, jc, i)) + (u(b, 1, rows(j + 1), i) - u(b, 1, jc, i))) * inv_h;
-                      });
+  Impl::for_each_cell(
+      "kono::stencil::DecomposedCoarseNavierStokes::divergence", space, B, nrows, nx,
+      KOKKOS_LAMBDA(int b, int j, int i) {
+        int const ip = i + 1 == nx ? 0 : i + 1, jc = rows(j);
+        div(b, 0, j, i) = ((u(b, 0, jc, ip) - u(b, 0, jc, i)) + (u(b, 1, rows(j + 1), i) - u(b, 1, jc, i))) * inv_h;
+      });
 }
 
 // global(bc, J, i) from the rank-ordered Allgatherv buffer: rank r's block [BC, rows_r, nx]
@@ -81,13 +85,13 @@ template <class Exec, class VR, class VI, class V>
 void unshuffle_rows(Exec const& space, VR const& recv, VI const& owner_begin, VI const& owner_rows, V const& global) {
   int const B = static_cast<int>(global.extent(0)), C = static_cast<int>(global.extent(1));
   int const n = static_cast<int>(global.extent(2)), nx = static_cast<int>(global.extent(3));
-  Impl::for_each_cell("kono::stencil::DecomposedCoarseNavierStokes::unshuffle_rows", space, B * C, n, nx,
-                      KOKKOS_LAMBDA(int bc, int J, int i) {
-                        int const b = bc / C, c = bc - b * C, begin = owner_begin(J), rows = owner_rows(J);
-                        std::size_t const at =
-                            std::size_t(B) * C * begin * nx + (std::size_t(bc) * rows + (J - begin)) * nx + i;
-                        global(b, c, J, i) = recv(at);
-                      });
+  Impl::for_each_cell(
+      "kono::stencil::DecomposedCoarseNavierStokes::unshuffle_rows", space, B * C, n, nx,
+      KOKKOS_LAMBDA(int bc, int J, int i) {
+        int const b = bc / C, c = bc - b * C, begin = owner_begin(J), rows = owner_rows(J);
+        std::size_t const at = std::size_t(B) * C * begin * nx + (std::size_t(bc) * rows + (J - begin)) * nx + i;
+        global(b, c, J, i) = recv(at);
+      });
 }
 
 // out(b, :, out_rows(j), i) = tmp - G p on this rank's rows, p global [B, 1, n, n].
@@ -95,16 +99,18 @@ template <class Exec, class V>
 void block_subtract_gradient(Exec const& space, V const& tmp, HaloRows tmp_rows, V const& p, V const& out,
                              HaloRows out_rows, int row_begin, int nrows, double hd) {
   using S = typename V::non_const_value_type;
-  int const B = static_cast<int>(tmp.extent(0)), nx = static_cast<int>(tmp.extent(3)), n = static_cast<int>(p.extent(2));
+  int const B = static_cast<int>(tmp.extent(0)), nx = static_cast<int>(tmp.extent(3)),
+            n = static_cast<int>(p.extent(2));
   S const inv_h = S(1.0 / hd);
-  Impl::for_each_cell("kono::stencil::DecomposedCoarseNavierStokes::subtract_gradient", space, B, nrows, nx,
-                      KOKKOS_LAMBDA(int b, int j, int i) {
-                        int const J = row_begin + j, Jm = J == 0 ? n - 1 : J - 1, im = i == 0 ? nx - 1 : i - 1;
-                        int const jt = tmp_rows(j), jo = out_rows(j);
-                        S const pc = p(b, 0, J, i);
-                        out(b, 0, jo, i) = tmp(b, 0, jt, i) - (pc - p(b, 0, J, im)) * inv_h;
-                        out(b, 1, jo, i) = tmp(b, 1, jt, i) - (pc - p(b, 0, Jm, i)) * inv_h;
-                      });
+  Impl::for_each_cell(
+      "kono::stencil::DecomposedCoarseNavierStokes::subtract_gradient", space, B, nrows, nx,
+      KOKKOS_LAMBDA(int b, int j, int i) {
+        int const J = row_begin + j, Jm = J == 0 ? n - 1 : J - 1, im = i == 0 ? nx - 1 : i - 1;
+        int const jt = tmp_rows(j), jo = out_rows(j);
+        S const pc = p(b, 0, J, i);
+        out(b, 0, jo, i) = tmp(b, 0, jt, i) - (pc - p(b, 0, J, im)) * inv_h;
+        out(b, 1, jo, i) = tmp(b, 1, jt, i) - (pc - p(b, 0, Jm, i)) * inv_h;
+      });
 }
 
 GridDecomposition make_decomposition(CoarseSolverOptions const& options, int n, MPI_Comm comm) {
@@ -112,8 +118,8 @@ GridDecomposition make_decomposition(CoarseSolverOptions const& options, int n, 
   int const reach = stencil_reach(options.stencil_size);
   KONO_USER_REQUIRE(n >= 2 * reach, invalid_argument,
                     "kono::stencil::DecomposedCoarseNavierStokes: n = " << n << " is too small for stencil_size "
-                                                                        << options.stencil_size << " (needs n >= "
-                                                                        << 2 * reach << ")");
+                                                                        << options.stencil_size
+                                                                        << " (needs n >= " << 2 * reach << ")");
   int size = 1;
   KONO_MPI_CHECK(MPI_Comm_size(comm, &size));
   KONO_USER_REQUIRE(n / size >= reach, invalid_argument,
@@ -139,8 +145,8 @@ struct DecomposedCoarseNavierStokes<MemorySpace, Scalar>::Workspace {
   host_buffer h_send_lower, h_send_upper, h_recv_lower, h_recv_upper, h_gathered, h_div_local;
   Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace> forcing, linear;
   Kokkos::View<int*, Kokkos::LayoutRight, MemorySpace> owner_begin, owner_rows;  // per global row: its rank's block
-  std::vector<int> begin_of, rows_of;                       // per rank
-  std::vector<int> counts, displs;                          // of the last Allgatherv
+  std::vector<int> begin_of, rows_of;                                            // per rank
+  std::vector<int> counts, displs;                                               // of the last Allgatherv
 };
 
 template <class MemorySpace, class Scalar>
@@ -173,17 +179,21 @@ DecomposedCoarseNavierStokes<MemorySpace, Scalar>::workspace(index_t batch) cons
   if (!m_work) {
     m_work = std::make_unique<Workspace>();
     Workspace& ws = *m_work;
-    Kokkos::View<Scalar*, Kokkos::LayoutRight, Kokkos::HostSpace> f("kono::stencil::DecomposedCoarseNavierStokes::forcing", m_n);
+    Kokkos::View<Scalar*, Kokkos::LayoutRight, Kokkos::HostSpace> f(
+        "kono::stencil::DecomposedCoarseNavierStokes::forcing", m_n);
     double const k = 2.0 * 3.14159265358979323846 * m_options.forcing_wavenumber / m_options.domain_length;
     for (int j = 0; j < m_n; ++j) f(j) = static_cast<Scalar>(std::sin(k * (j + 0.5) * m_h));
-    Kokkos::View<Scalar*, Kokkos::LayoutRight, Kokkos::HostSpace> lin("kono::stencil::DecomposedCoarseNavierStokes::linear", 4 * T);
+    Kokkos::View<Scalar*, Kokkos::LayoutRight, Kokkos::HostSpace> lin(
+        "kono::stencil::DecomposedCoarseNavierStokes::linear", 4 * T);
     for (int t = 0; t < num_targets; ++t)
       for (int tap = 0; tap < T; ++tap) lin(t * T + tap) = static_cast<Scalar>(linear_coefficient(t, S, tap));
     ws.forcing = Kokkos::create_mirror_view_and_copy(MemorySpace{}, f);
     ws.linear = Kokkos::create_mirror_view_and_copy(MemorySpace{}, lin);
     int const P = m_decomposition.size();
-    Kokkos::View<int*, Kokkos::LayoutRight, Kokkos::HostSpace> ob("kono::stencil::DecomposedCoarseNavierStokes::owner_begin", m_n);
-    Kokkos::View<int*, Kokkos::LayoutRight, Kokkos::HostSpace> orows("kono::stencil::DecomposedCoarseNavierStokes::owner_rows", m_n);
+    Kokkos::View<int*, Kokkos::LayoutRight, Kokkos::HostSpace> ob(
+        "kono::stencil::DecomposedCoarseNavierStokes::owner_begin", m_n);
+    Kokkos::View<int*, Kokkos::LayoutRight, Kokkos::HostSpace> orows(
+        "kono::stencil::DecomposedCoarseNavierStokes::owner_rows", m_n);
     for (int r = 0; r < P; ++r) {
       ws.begin_of.push_back(static_cast<int>(m_decomposition.begin_of(r, 0)));
       ws.rows_of.push_back(static_cast<int>(m_decomposition.extent_of(r, 0)));
@@ -272,7 +282,8 @@ void DecomposedCoarseNavierStokes<MemorySpace, Scalar>::gather_rows(execution_sp
   // The projection's divergence uses the workspace buffers; other fields (gather()) get their own.
   bool const hot = local.data().data() == ws.div_local.data().data();
   typename Workspace::buffer recv =
-      hot ? ws.gathered : typename Workspace::buffer("kono::stencil::DecomposedCoarseNavierStokes::gathered", BC * m_n * m_n);
+      hot ? ws.gathered
+          : typename Workspace::buffer("kono::stencil::DecomposedCoarseNavierStokes::gathered", BC * m_n * m_n);
   auto h_recv = hot ? ws.h_gathered : Kokkos::create_mirror_view(recv);
   auto h_send = hot ? ws.h_div_local : Kokkos::create_mirror_view(local.data());
   space.fence();  // MPI reads host copies
@@ -329,8 +340,8 @@ void DecomposedCoarseNavierStokes<MemorySpace, Scalar>::step(execution_space con
     copy_rows(space, coeffs.template view<4>(), HaloRows{0}, ws.coef.template view<4>(), HaloRows{w}, R);
     exchange(space, ws.coef);
   }
-  Impl::Coefficients<V4, Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>> coef{linear ? V4() : ws.coef.template view<4>(),
-                                                                   ws.linear, linear};
+  Impl::Coefficients<V4, Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>> coef{
+      linear ? V4() : ws.coef.template view<4>(), ws.linear, linear};
   copy_rows(space, u_in.template view<4>(), HaloRows{0}, ws.u0.template view<4>(), HaloRows{w}, R);
   exchange(space, ws.u0);
   auto const pv = params.template view<2>();
@@ -359,10 +370,9 @@ typename DecomposedCoarseNavierStokes<MemorySpace, Scalar>::tensor_type
 DecomposedCoarseNavierStokes<MemorySpace, Scalar>::local_rows(execution_space const& space,
                                                               tensor_type const& global) const {
   KONO_USER_REQUIRE(global.rank() == 4 && global.extent(2) == m_n && global.extent(3) == m_n, size_mismatch,
-                    "kono::stencil::DecomposedCoarseNavierStokes::local_rows: \"" << global.label() << "\" has shape "
-                                                                                  << global.shape().to_string()
-                                                                                  << ", expected [B, C, " << m_n
-                                                                                  << ", " << m_n << "]");
+                    "kono::stencil::DecomposedCoarseNavierStokes::local_rows: \""
+                        << global.label() << "\" has shape " << global.shape().to_string() << ", expected [B, C, "
+                        << m_n << ", " << m_n << "]");
   tensor_type local(Kokkos::WithoutInitializing, global.label() + " (rows)",
                     Shape{global.extent(0), global.extent(1), rows(), m_n});
   copy_rows(space, global.template view<4>(), HaloRows{row_begin()}, local.template view<4>(), HaloRows{0}, rows());
@@ -374,10 +384,9 @@ typename DecomposedCoarseNavierStokes<MemorySpace, Scalar>::tensor_type
 DecomposedCoarseNavierStokes<MemorySpace, Scalar>::gather(execution_space const& space,
                                                           tensor_type const& local) const {
   KONO_USER_REQUIRE(local.rank() == 4 && local.extent(2) == rows() && local.extent(3) == m_n, size_mismatch,
-                    "kono::stencil::DecomposedCoarseNavierStokes::gather: \"" << local.label() << "\" has shape "
-                                                                              << local.shape().to_string()
-                                                                              << ", expected [B, C, " << rows()
-                                                                              << ", " << m_n << "]");
+                    "kono::stencil::DecomposedCoarseNavierStokes::gather: \""
+                        << local.label() << "\" has shape " << local.shape().to_string() << ", expected [B, C, "
+                        << rows() << ", " << m_n << "]");
   if (!m_work) workspace(local.extent(0));  // the row tables; a stepping batch keeps its scratch
   tensor_type global(Kokkos::WithoutInitializing, local.label() + " (gathered)",
                      Shape{local.extent(0), local.extent(1), m_n, m_n});

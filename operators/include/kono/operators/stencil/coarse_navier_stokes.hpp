@@ -40,8 +40,8 @@ class CoarseNavierStokes {
   CoarseNavierStokes& operator=(CoarseNavierStokes&&) noexcept;
 
   /// u_out = one time step from u_in. u_out may be u_in.
-  void step(execution_space const& space, tensor_type const& u_in, tensor_type const& coeffs,
-            tensor_type const& params, tensor_type const& u_out) const;
+  void step(execution_space const& space, tensor_type const& u_in, tensor_type const& coeffs, tensor_type const& params,
+            tensor_type const& u_out) const;
 
   /// Reverse mode of step() at (u_in, coeffs, params): du_in = (d u_out / d u_in)^T du_out and
   /// dcoeffs (=, or += when accumulate_dcoeffs) (d u_out / d coeffs)^T du_out; dcoeffs empty

@@ -46,8 +46,8 @@ class DecomposedCoarseNavierStokes {
   /// One step of this rank's rows: u_in, u_out [B, 2, rows(), n] (u_out may be u_in), coeffs
   /// [B, 4 T, rows(), n] or empty (classical stencil), params [B, 2] equal on every rank.
   /// Collective; throws Error{size_mismatch} (on the rank with the bad shape) or Error{mpi}.
-  void step(execution_space const& space, tensor_type const& u_in, tensor_type const& coeffs,
-            tensor_type const& params, tensor_type const& u_out) const;
+  void step(execution_space const& space, tensor_type const& u_in, tensor_type const& coeffs, tensor_type const& params,
+            tensor_type const& u_out) const;
 
   /// This rank's rows [B, C, rows(), n] of a global field [B, C, n, n]. Not collective.
   tensor_type local_rows(execution_space const& space, tensor_type const& global) const;
