@@ -459,8 +459,23 @@ TEST(StencilSolver, FloatAgreesWithDouble) {
     double m = 0;
     for (index_t k = 0; k < fh.size(); ++k) m = std::max(m, std::abs(double(fh.data()(k)) - dh[k]));
     EXPECT_LT(m, 1e-5 * max_abs(outd)) << to_string(ts);  // measured: 1e-7 relative
+    // The reverse mode too, with du_out = u.
     TensorF gf("gf", u.shape()), dcf("dcf", c.shape());
-    sf.step_backward(exec, uf, cf, pf, uf, gf, dcf, false);  // instantiates the float reverse mode
+    sf.step_backward(exec, uf, cf, pf, uf, gf, dcf, false);
+    TensorD gd = zeros_like(u), dcd = zeros_like(c);
+    sd.step_backward(exec, u, c, p, u, gd, dcd, false);
+    auto rel = [](TensorF const& f, TensorD const& d) {
+      auto const x = f.to_host();
+      auto const y = host(d);
+      double m = 0, s = 0;
+      for (index_t k = 0; k < x.size(); ++k) {
+        m = std::max(m, std::abs(double(x.data()(k)) - y[k]));
+        s = std::max(s, std::abs(y[k]));
+      }
+      return m / s;
+    };
+    EXPECT_LT(rel(gf, gd), 1e-5) << to_string(ts);
+    EXPECT_LT(rel(dcf, dcd), 1e-5) << to_string(ts);
   }
 }
 
