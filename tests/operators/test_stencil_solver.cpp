@@ -135,6 +135,30 @@ TEST(StencilSolver, ProjectionIsAnOrthogonalProjector) {
   EXPECT_KONO_ERROR(p.apply(exec, TensorD("bad", Shape{1, 2, n, n + 1}), c), size_mismatch, "[B, 2, 12, 12]");
 }
 
+TEST(StencilSolver, PressureSolvesThe5PointPoissonProblem) {
+  int const n = 10;
+  double const h = two_pi / n;
+  PressureProjection<Space, double> proj(n, two_pi);
+  TensorD const div = random_tensor(Shape{2, 1, n, n}, 3);
+  TensorD p = zeros_like(div);
+  proj.pressure(exec, div, p);
+  auto const d = host(div), ph = host(p);
+  for (int b = 0; b < 2; ++b) {
+    double mean = 0, pmean = 0;
+    for (int k = 0; k < n * n; ++k) {
+      mean += d[b * n * n + k] / (n * n);
+      pmean += ph[b * n * n + k] / (n * n);
+    }
+    EXPECT_NEAR(pmean, 0.0, 1e-13);
+    for (int j = 0; j < n; ++j)
+      for (int i = 0; i < n; ++i) {
+        auto at = [&](int jj, int ii) { return ph[b * n * n + ((jj + n) % n) * n + (ii + n) % n]; };
+        double const lap = (at(j, i + 1) + at(j, i - 1) + at(j + 1, i) + at(j - 1, i) - 4 * at(j, i)) / (h * h);
+        EXPECT_NEAR(lap, d[b * n * n + j * n + i] - mean, 1e-12);
+      }
+  }
+}
+
 // ---- geometry and the classical stencil --------------------------------------------------------
 
 TEST(StencilSolver, LinearStencilSumsToOne) {
