@@ -400,6 +400,7 @@ TEST(StencilSolver, CheckStateNamesStepSampleAndCell) {
     index_t const at = ((b * 2 + comp) * n + j) * n + i;
     return make(u.shape(), [&](index_t k) { return k == at ? value : uh[k]; });
   };
+  EXPECT_NEAR(s.max_cfl(exec, plant(1, 1, 3, 12, std::nan(""))), max_abs(u) * dt / h, 1e-15);  // no FE_INVALID
   EXPECT_KONO_ERROR(s.check_state(exec, plant(1, 1, 3, 12, std::nan("")), 17, 1.0), non_finite,
                     "rollout blew up at step 17: sample 1, cell (3, 12): v = nan");
   EXPECT_KONO_ERROR(s.check_state(exec, plant(2, 0, 5, 0, -HUGE_VAL), 4, 1.0), non_finite,

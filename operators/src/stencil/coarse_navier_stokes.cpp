@@ -140,7 +140,8 @@ index_t first_non_finite(Exec const& space, V const& data) {
   return first;
 }
 
-// Largest |value| and its flat index.
+// Largest |value| and its flat index; NaNs are skipped with quiet comparisons only (x == x
+// first), so FE_INVALID traps stay silent (check_state reports them).
 template <class Exec, class V>
 Kokkos::ValLocScalar<typename V::non_const_value_type, index_t> max_abs(Exec const& space, V const& data) {
   using Sc = typename V::non_const_value_type;
@@ -151,7 +152,9 @@ Kokkos::ValLocScalar<typename V::non_const_value_type, index_t> max_abs(Exec con
   Kokkos::parallel_reduce(
       "kono::stencil::CoarseNavierStokes::max_abs", Kokkos::RangePolicy<Exec>(space, 0, data.extent(0)),
       KOKKOS_LAMBDA(std::int64_t k, typename Reducer::value_type & m) {
-        Sc const x = data(k) < Sc(0) ? -data(k) : data(k);
+        Sc const v = data(k);
+        if (v != v) return;
+        Sc const x = v < Sc(0) ? -v : v;
         if (x > m.val) {
           m.val = x;
           m.loc = static_cast<index_t>(k);

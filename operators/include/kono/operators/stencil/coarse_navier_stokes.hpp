@@ -58,7 +58,7 @@ class CoarseNavierStokes {
   /// w [B, 1, n, n] at the corners: w[j][i] = (v[j][i] - v[j][i-1]) / h - (u[j][i] - u[j-1][i]) / h.
   void vorticity(execution_space const& space, tensor_type const& u, tensor_type const& w) const;
 
-  /// max(|u|, |v|) dt / h over the batch (a device reduction; fences `space`).
+  /// max(|u|, |v|) dt / h over the batch, NaNs skipped (a device reduction; fences `space`).
   double max_cfl(execution_space const& space, tensor_type const& u) const;
 
   /// Throws Error{non_finite} naming `step`, the sample, the cell (j, i), the component and the
