@@ -267,10 +267,9 @@ void CoarseNavierStokes<MemorySpace, Scalar>::tendency(execution_space const& sp
   Coefficients<V4, Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>> coef{
       linear ? V4() : coeffs.template view<4>(), w.linear, linear};
   auto const uv = u.template view<4>();
-  Impl::flux_kernel(space, uv, coef, w.flux.template view<4>(), PeriodicRows{m_n}, 0, m_n, m_options.stencil_size,
-                    linear);
-  Impl::stage_kernel(space, uv, uv, w.flux.template view<4>(), params.template view<2>(), w.forcing,
-                     out.template view<4>(), PeriodicRows{m_n}, 0, m_n, 0.0, 0.0, 1.0, m_options.drag, m_h);
+  Impl::run_stage(space, uv, uv, coef, w.flux.template view<4>(), params.template view<2>(), w.forcing,
+                  out.template view<4>(), PeriodicRows{m_n}, 0, m_n, m_options.stencil_size, 0.0, 0.0, 1.0,
+                  m_options.drag, m_h);
 }
 
 template <class MemorySpace, class Scalar>
@@ -298,8 +297,7 @@ void CoarseNavierStokes<MemorySpace, Scalar>::step(execution_space const& space,
   // tmp = c0 u0 + c1 s + c2 F(s); then the projection into `into`.
   auto stage = [&](tensor_type const& s, double c0, double c1, double c2, tensor_type const& into) {
     auto const sv = s.template view<4>();
-    Impl::flux_kernel(space, sv, coef, flux, PeriodicRows{m_n}, 0, m_n, S, linear);
-    Impl::stage_kernel(space, u0, sv, flux, pv, w.forcing, tmp, PeriodicRows{m_n}, 0, m_n, c0, c1, c2, drag, m_h);
+    Impl::run_stage(space, u0, sv, coef, flux, pv, w.forcing, tmp, PeriodicRows{m_n}, 0, m_n, S, c0, c1, c2, drag, m_h);
     m_projection.apply(space, w.tmp, into);
   };
   if (m_options.time_stepper == TimeStepper::euler) {
@@ -368,8 +366,8 @@ void CoarseNavierStokes<MemorySpace, Scalar>::step_backward(execution_space cons
     auto const tmp = w.tmp.template view<4>();
     auto stage = [&](tensor_type const& s, double c0, double c1, double c2, tensor_type const& into) {
       auto const sv = s.template view<4>();
-      Impl::flux_kernel(space, sv, coef, flux, PeriodicRows{m_n}, 0, m_n, S, linear);
-      Impl::stage_kernel(space, u0, sv, flux, pv, w.forcing, tmp, PeriodicRows{m_n}, 0, m_n, c0, c1, c2, drag, m_h);
+      Impl::run_stage(space, u0, sv, coef, flux, pv, w.forcing, tmp, PeriodicRows{m_n}, 0, m_n, S, c0, c1, c2, drag,
+                      m_h);
       m_projection.apply(space, w.tmp, into);
     };
     stage(u_in, 0.0, 1.0, dt, w.w1);

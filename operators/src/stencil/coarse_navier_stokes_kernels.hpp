@@ -68,7 +68,7 @@ KOKKOS_FORCEINLINE_FUNCTION typename VU::non_const_value_type interpolate(VU con
 /// flux(b, t, rows(j), i) = a_t q_t for rows j in [j_first, j_first + nrows).
 template <class Exec, class VU, class Coef, class VF, class Rows>
 void flux_kernel(Exec const& space, VU const& u, Coef const& coef, VF const& flux, Rows const& rows, int j_first,
-                 int nrows, int S, bool fast_linear) {
+                 int nrows, int S) {
   using Sc = typename VF::non_const_value_type;
   int const B = static_cast<int>(u.extent(0)), nx = static_cast<int>(u.extent(3));
   int const T = taps_per_target(S);
@@ -77,21 +77,48 @@ void flux_kernel(Exec const& space, VU const& u, Coef const& coef, VF const& flu
         int const j = j_first + r, jc = rows(j);
         Sc a[4];
         advecting(u, rows, b, j, i, nx, a);
-        if (fast_linear) {
-          // The linear stencil's q1 (u at corners) is Uk and its q2 (v at corners) is Vk.
-          flux(b, 0, jc, i) = a[0] * a[0];
-          flux(b, 1, jc, i) = a[1] * a[2];
-          flux(b, 2, jc, i) = a[2] * a[1];
-          flux(b, 3, jc, i) = a[3] * a[3];
-        } else {
-          for (int t = 0; t < num_targets; ++t)
-            flux(b, t, jc, i) = a[t] * interpolate(u, coef, rows, b, t, j, i, nx, S, T);
-        }
+        for (int t = 0; t < num_targets; ++t)
+          flux(b, t, jc, i) = a[t] * interpolate(u, coef, rows, b, t, j, i, nx, S, T);
       });
 }
 
-/// out = c0 u0 + c1 w + c2 F(w) on rows [0, nrows), F from the fluxes of w (which must cover rows
-/// -1 .. nrows); forcing is indexed by the global row row_begin + j.
+/// Precomputed fluxes (flux_kernel) read at logical row j.
+template <class VF, class Rows>
+struct StoredFlux {
+  VF flux;
+  Rows rows;
+  KOKKOS_FORCEINLINE_FUNCTION typename VF::non_const_value_type operator()(int b, int t, int j, int i) const {
+    return flux(b, t, rows(j), i);
+  }
+};
+
+/// The classical stencil's fluxes computed where they are read (q = the advecting average), so
+/// the classical step needs no flux array: each flux is recomputed twice, which is cheaper than
+/// writing and reading four arrays.
+template <class VU, class Rows>
+struct LinearFlux {
+  VU u;
+  Rows rows;
+  int nx;
+  KOKKOS_FORCEINLINE_FUNCTION typename VU::non_const_value_type operator()(int b, int t, int j, int i) const {
+    using S = typename VU::non_const_value_type;
+    S a[4];
+    advecting(u, rows, b, j, i, nx, a);
+    switch (t) {
+      case 0:
+        return a[0] * a[0];
+      case 1:
+        return a[1] * a[2];
+      case 2:
+        return a[2] * a[1];
+      default:
+        return a[3] * a[3];
+    }
+  }
+};
+
+/// out = c0 u0 + c1 w + c2 F(w) on rows [0, nrows), F from the fluxes of w at logical rows
+/// -1 .. nrows; forcing is indexed by the global row row_begin + j.
 template <class Exec, class VU, class VF, class VP, class VY, class VO, class Rows>
 void stage_kernel(Exec const& space, VU const& u0, VU const& w, VF const& flux, VP const& params, VY const& forcing,
                   VO const& out, Rows const& rows, int row_begin, int nrows, double c0d, double c1d, double c2d,
@@ -107,14 +134,32 @@ void stage_kernel(Exec const& space, VU const& u0, VU const& w, VF const& flux, 
         S const uc = w(b, 0, jc, i), vc = w(b, 1, jc, i);
         S const lap_u = (w(b, 0, jc, ip) + w(b, 0, jc, im) + w(b, 0, jp, i) + w(b, 0, jm, i) - S(4) * uc) * inv_h2;
         S const lap_v = (w(b, 1, jc, ip) + w(b, 1, jc, im) + w(b, 1, jp, i) + w(b, 1, jm, i) - S(4) * vc) * inv_h2;
-        S const fu = -(flux(b, 0, jc, i) - flux(b, 0, jc, im)) * inv_h -
-                     (flux(b, 1, jp, i) - flux(b, 1, jc, i)) * inv_h + nu * lap_u + amp * forcing(row_begin + j) -
+        S const fu = -(flux(b, 0, j, i) - flux(b, 0, j, im)) * inv_h -
+                     (flux(b, 1, j + 1, i) - flux(b, 1, j, i)) * inv_h + nu * lap_u + amp * forcing(row_begin + j) -
                      drag * uc;
-        S const fv = -(flux(b, 2, jc, ip) - flux(b, 2, jc, i)) * inv_h -
-                     (flux(b, 3, jc, i) - flux(b, 3, jm, i)) * inv_h + nu * lap_v - drag * vc;
+        S const fv = -(flux(b, 2, j, ip) - flux(b, 2, j, i)) * inv_h -
+                     (flux(b, 3, j, i) - flux(b, 3, j - 1, i)) * inv_h + nu * lap_v - drag * vc;
         out(b, 0, jc, i) = c0 * u0(b, 0, jc, i) + c1 * uc + c2 * fu;
         out(b, 1, jc, i) = c0 * u0(b, 1, jc, i) + c1 * vc + c2 * fv;
       });
+}
+
+/// One stage: tmp = c0 u0 + c1 w + c2 F(w) on rows [0, nrows) of a grid whose row map is `rows`;
+/// learned coefficients go through the flux array (rows -1 .. nrows), the classical stencil
+/// computes its fluxes in place.
+template <class Exec, class VU, class Coef, class VF, class VP, class VY, class Rows>
+void run_stage(Exec const& space, VU const& u0, VU const& w, Coef const& coef, VF const& flux, VP const& params,
+               VY const& forcing, VU const& tmp, Rows const& rows, int row_begin, int nrows, int S, double c0,
+               double c1, double c2, double drag, double h) {
+  int const nx = static_cast<int>(w.extent(3));
+  if (coef.linear) {
+    stage_kernel(space, u0, w, LinearFlux<VU, Rows>{w, rows, nx}, params, forcing, tmp, rows, row_begin, nrows, c0, c1,
+                 c2, drag, h);
+  } else {
+    flux_kernel(space, w, coef, flux, rows, -1, nrows + 2, S);
+    stage_kernel(space, u0, w, StoredFlux<VF, Rows>{flux, rows}, params, forcing, tmp, rows, row_begin, nrows, c0, c1,
+                 c2, drag, h);
+  }
 }
 
 }  // namespace Impl

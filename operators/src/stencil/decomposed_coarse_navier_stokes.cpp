@@ -350,9 +350,8 @@ void DecomposedCoarseNavierStokes<MemorySpace, Scalar>::step(execution_space con
   // tmp = c0 u0 + c1 s + c2 F(s) on the owned rows, then the projection into `into`.
   auto stage = [&](tensor_type const& s, double c0, double c1, double c2, tensor_type const& into, bool halo_out) {
     auto const sv = s.template view<4>();
-    Impl::flux_kernel(space, sv, coef, ws.flux.template view<4>(), HaloRows{w}, -1, R + 2, S, linear);
-    Impl::stage_kernel(space, u0, sv, ws.flux.template view<4>(), pv, ws.forcing, ws.tmp.template view<4>(),
-                       HaloRows{w}, row_begin(), R, c0, c1, c2, drag, m_h);
+    Impl::run_stage(space, u0, sv, coef, ws.flux.template view<4>(), pv, ws.forcing, ws.tmp.template view<4>(),
+                    HaloRows{w}, row_begin(), R, S, c0, c1, c2, drag, m_h);
     project(space, ws.tmp, into, halo_out);
     if (halo_out) exchange(space, into);
   };
