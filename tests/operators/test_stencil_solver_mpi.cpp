@@ -107,3 +107,22 @@ TEST(DecomposedSolver, GatherInvertsLocalRows) {
 }
 
 }  // namespace
+
+namespace {
+TEST(DecomposedSolver, BadInputOnOneRankThrowsOnEveryRank) {
+  int const n = 12;
+  CoarseSolverOptions o;
+  o.dt = 0.01;
+  kono::stencil::DecomposedCoarseNavierStokes<Space, double> block(o, n, MPI_COMM_WORLD);
+  int const rank = block.decomposition().rank(), last = block.decomposition().size() - 1;
+  TensorD const p("p", Shape{1, 2});
+  TensorD u("u", Shape{1, 2, block.rows() + (rank == last ? 1 : 0), n});
+  EXPECT_KONO_ERROR(block.step(exec, u, TensorD(), p, u), size_mismatch,
+                    rank == last ? "velocity \"u\" has shape" : "the input of another rank is bad");
+  // Only some ranks pass coefficients: every rank refuses (with one rank, it passes them).
+  TensorD good("good", Shape{1, 2, block.rows(), n});
+  TensorD c = rank == last ? TensorD("c", Shape{1, 4 * block.taps(), block.rows(), n}) : TensorD();
+  if (block.decomposition().size() > 1)
+    EXPECT_KONO_ERROR(block.step(exec, good, c, p, good), invalid_argument, "some ranks pass coefficients");
+}
+}  // namespace

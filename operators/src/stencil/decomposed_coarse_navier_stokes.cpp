@@ -16,6 +16,7 @@
 #include "coarse_navier_stokes_kernels.hpp"
 
 #include <climits>
+#include <sstream>
 #include <cmath>
 #include <vector>
 
@@ -315,22 +316,34 @@ void DecomposedCoarseNavierStokes<MemorySpace, Scalar>::step(execution_space con
   ProfilingRegion region("kono::stencil::DecomposedCoarseNavierStokes::step");
   int const R = rows(), w = halo(), S = m_options.stencil_size, T = taps();
   char const* const where = "kono::stencil::DecomposedCoarseNavierStokes::step: ";
-  KONO_USER_REQUIRE(u_in.rank() == 4 && u_in.extent(1) == 2 && u_in.extent(2) == R && u_in.extent(3) == m_n,
-                    size_mismatch,
-                    where << "velocity \"" << u_in.label() << "\" has shape " << u_in.shape().to_string()
-                          << ", expected [B, 2, " << R << ", " << m_n << "] (rows " << row_begin() << " .. "
-                          << row_begin() + R << " of rank " << m_decomposition.rank() << ")");
-  index_t const B = u_in.extent(0);
-  KONO_USER_REQUIRE(u_out.shape() == u_in.shape(), size_mismatch,
-                    where << "output \"" << u_out.label() << "\" has shape " << u_out.shape().to_string()
-                          << ", expected " << u_in.shape().to_string());
+  // Checked collectively: a rank that threw alone would leave the others waiting in a halo
+  // exchange, so every rank learns whether any rank's input is bad and throws with it.
+  std::ostringstream problem;
+  index_t const B = u_in.rank() == 4 ? u_in.extent(0) : 0;
   bool const linear = coeffs.size() == 0;
-  KONO_USER_REQUIRE(linear || coeffs.shape() == (Shape{B, 4 * T, R, m_n}), size_mismatch,
-                    where << "coefficients \"" << coeffs.label() << "\" have shape " << coeffs.shape().to_string()
-                          << ", expected [" << B << ", " << 4 * T << ", " << R << ", " << m_n << "] or empty");
-  KONO_USER_REQUIRE(params.shape() == (Shape{B, 2}), size_mismatch,
-                    where << "params \"" << params.label() << "\" have shape " << params.shape().to_string()
-                          << ", expected [" << B << ", 2]");
+  if (!(u_in.rank() == 4 && u_in.extent(1) == 2 && u_in.extent(2) == R && u_in.extent(3) == m_n))
+    problem << "velocity \"" << u_in.label() << "\" has shape " << u_in.shape().to_string() << ", expected [B, 2, " << R
+            << ", " << m_n << "] (rows " << row_begin() << " .. " << row_begin() + R << " of rank "
+            << m_decomposition.rank() << ")";
+  else if (u_out.shape() != u_in.shape())
+    problem << "output \"" << u_out.label() << "\" has shape " << u_out.shape().to_string() << ", expected "
+            << u_in.shape().to_string();
+  else if (!linear && coeffs.shape() != (Shape{B, 4 * T, R, m_n}))
+    problem << "coefficients \"" << coeffs.label() << "\" have shape " << coeffs.shape().to_string() << ", expected ["
+            << B << ", " << 4 * T << ", " << R << ", " << m_n << "] or empty";
+  else if (params.shape() != (Shape{B, 2}))
+    problem << "params \"" << params.label() << "\" have shape " << params.shape().to_string() << ", expected [" << B
+            << ", 2]";
+  long long const mine[5] = {problem.str().empty() ? 1 : 0, B, -B, linear ? 1 : 0, linear ? 0 : 1};
+  long long all[5] = {};
+  KONO_MPI_CHECK(MPI_Allreduce(mine, all, 5, MPI_LONG_LONG, MPI_MIN, m_decomposition.comm()));
+  KONO_USER_REQUIRE(!problem.str().empty() || all[0] == 1, size_mismatch,
+                    where << "the input of another rank is bad (see that rank's error)");
+  KONO_USER_REQUIRE(problem.str().empty(), size_mismatch, where << problem.str());
+  KONO_USER_REQUIRE(all[1] == -all[2], size_mismatch,
+                    where << "the ranks pass different batch sizes (" << all[1] << " to " << -all[2] << ")");
+  KONO_USER_REQUIRE(all[3] == 1 - all[4], invalid_argument,
+                    where << "some ranks pass coefficients and others an empty tensor");
   if (B == 0) return;
   Workspace& ws = workspace(B);
   using V4 = UnmanagedView<Scalar, 4, MemorySpace>;

@@ -45,7 +45,9 @@ class DecomposedCoarseNavierStokes {
 
   /// One step of this rank's rows: u_in, u_out [B, 2, rows(), n] (u_out may be u_in), coeffs
   /// [B, 4 T, rows(), n] or empty (classical stencil), params [B, 2] equal on every rank.
-  /// Collective; throws Error{size_mismatch} (on the rank with the bad shape) or Error{mpi}.
+  /// Collective; throws on every rank when any rank's input is bad: Error{size_mismatch} for
+  /// shapes or differing batch sizes, Error{invalid_argument} when only some ranks pass
+  /// coefficients; Error{mpi}.
   void step(execution_space const& space, tensor_type const& u_in, tensor_type const& coeffs, tensor_type const& params,
             tensor_type const& u_out) const;
 
