@@ -52,12 +52,10 @@ void adjoint_flux_kernel(Exec const& space, VU const& w, Coef const& coef, VX co
           gq(b, t, j, i) = g;
           if (has_gc) {
             int const comp = source_component(t);
-            for (int k = 0; k < T; ++k) {
-              int dy = 0, dx = 0;
-              tap_offset(t, S, k, dy, dx);
+            Impl::for_each_tap(t, S, [&](int k, int dy, int dx) {
               Sc const v = g * w(b, comp, wrap(j + dy, n), wrap(i + dx, n));
               gc(b, t * T + k, j, i) = accumulate_gc ? gc(b, t * T + k, j, i) + v : v;
-            }
+            });
           }
         }
       });
@@ -88,12 +86,10 @@ void adjoint_state_kernel(Exec const& space, VX const& x, double sd, double s_dt
         g[1] += half * (ga(b, 1, j, i) + ga(b, 1, j, ip)) + half * (ga(b, 3, j, i) + ga(b, 3, jm, i));
         for (int t = 0; t < num_targets; ++t) {
           Sc sum = 0;
-          for (int k = 0; k < T; ++k) {
-            int dy = 0, dx = 0;
-            tap_offset(t, S, k, dy, dx);
+          Impl::for_each_tap(t, S, [&](int k, int dy, int dx) {
             int const jt = wrap(j - dy, n), it = wrap(i - dx, n);  // the target this source feeds
             sum += gq(b, t, jt, it) * coef(b, t * T + k, jt, it);
-          }
+          });
           g[source_component(t)] += sum;
         }
         out(b, 0, j, i) = use_acc ? e0 * acc(b, 0, j, i) + g[0] : g[0];

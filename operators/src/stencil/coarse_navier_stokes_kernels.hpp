@@ -50,6 +50,17 @@ KOKKOS_FORCEINLINE_FUNCTION void advecting(VU const& u, Rows const& rows, int b,
   a[3] = half * (u(b, 1, jc, i) + u(b, 1, jp, i));
 }
 
+/// Calls f(k, dy, dx) for the taps k of target t (tap_offset order) without tap_offset's
+/// per-tap divisions: its offsets are a base plus (ty, tx).
+template <class F>
+KOKKOS_FORCEINLINE_FUNCTION void for_each_tap(int t, int S, F const& f) {
+  int dy0 = 0, dx0 = 0;
+  tap_offset(t, S, 0, dy0, dx0);
+  int const ntx = taps_x(t, S), nty = taps_y(t, S);
+  for (int ty = 0; ty < nty; ++ty)
+    for (int tx = 0; tx < ntx; ++tx) f(ty * ntx + tx, dy0 + ty, dx0 + tx);
+}
+
 /// q_t at (j, i): the stencil of target t applied to its source component.
 template <class VU, class Coef, class Rows>
 KOKKOS_FORCEINLINE_FUNCTION typename VU::non_const_value_type interpolate(VU const& u, Coef const& coef,
@@ -57,11 +68,9 @@ KOKKOS_FORCEINLINE_FUNCTION typename VU::non_const_value_type interpolate(VU con
                                                                           int nx, int S, int T) {
   typename VU::non_const_value_type q = 0;
   int const comp = source_component(t), jc = rows(j);
-  for (int k = 0; k < T; ++k) {
-    int dy = 0, dx = 0;
-    tap_offset(t, S, k, dy, dx);
+  for_each_tap(t, S, [&](int k, int dy, int dx) {
     q += coef(b, t * T + k, jc, i) * u(b, comp, rows(j + dy), wrap(i + dx, nx));
-  }
+  });
   return q;
 }
 
