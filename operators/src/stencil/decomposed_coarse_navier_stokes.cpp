@@ -252,8 +252,9 @@ void DecomposedCoarseNavierStokes<MemorySpace, Scalar>::exchange(execution_space
   auto const rl = Kokkos::subview(ws.recv_lower, range), ru = Kokkos::subview(ws.recv_upper, range);
   pack_halos(space, f, sl, su, w, R);
   space.fence();  // MPI reads host copies: the pack must be done
-  Kokkos::deep_copy(ws.h_send_lower, ws.send_lower);
-  Kokkos::deep_copy(ws.h_send_upper, ws.send_upper);
+  // Only `count` values travel (the buffers fit the widest field); no-op copies on host spaces.
+  Kokkos::deep_copy(Kokkos::subview(ws.h_send_lower, range), sl);
+  Kokkos::deep_copy(Kokkos::subview(ws.h_send_upper, range), su);
   MPI_Datatype const type = ::kono::Impl::mpi_datatype<Scalar>();
   MPI_Comm const comm = m_decomposition.comm();
   int const lower = m_decomposition.neighbor(0, -1), upper = m_decomposition.neighbor(0, +1);
@@ -262,8 +263,8 @@ void DecomposedCoarseNavierStokes<MemorySpace, Scalar>::exchange(execution_space
                               upper, 231, comm, MPI_STATUS_IGNORE));
   KONO_MPI_CHECK(MPI_Sendrecv(ws.h_send_upper.data(), count, type, upper, 232, ws.h_recv_lower.data(), count, type,
                               lower, 232, comm, MPI_STATUS_IGNORE));
-  Kokkos::deep_copy(ws.recv_lower, ws.h_recv_lower);
-  Kokkos::deep_copy(ws.recv_upper, ws.h_recv_upper);
+  Kokkos::deep_copy(rl, Kokkos::subview(ws.h_recv_lower, range));
+  Kokkos::deep_copy(ru, Kokkos::subview(ws.h_recv_upper, range));
   unpack_halos(space, f, rl, ru, w, R);
 }
 
