@@ -135,6 +135,30 @@ TEST(StencilSolver, ProjectionIsAnOrthogonalProjector) {
   EXPECT_KONO_ERROR(p.apply(exec, TensorD("bad", Shape{1, 2, n, n + 1}), c), size_mismatch, "[B, 2, 12, 12]");
 }
 
+TEST(StencilSolver, PressureSolvesThe5PointPoissonProblem) {
+  int const n = 10;
+  double const h = two_pi / n;
+  PressureProjection<Space, double> proj(n, two_pi);
+  TensorD const div = random_tensor(Shape{2, 1, n, n}, 3);
+  TensorD p = zeros_like(div);
+  proj.pressure(exec, div, p);
+  auto const d = host(div), ph = host(p);
+  for (int b = 0; b < 2; ++b) {
+    double mean = 0, pmean = 0;
+    for (int k = 0; k < n * n; ++k) {
+      mean += d[b * n * n + k] / (n * n);
+      pmean += ph[b * n * n + k] / (n * n);
+    }
+    EXPECT_NEAR(pmean, 0.0, 1e-13);
+    for (int j = 0; j < n; ++j)
+      for (int i = 0; i < n; ++i) {
+        auto at = [&](int jj, int ii) { return ph[b * n * n + ((jj + n) % n) * n + (ii + n) % n]; };
+        double const lap = (at(j, i + 1) + at(j, i - 1) + at(j + 1, i) + at(j - 1, i) - 4 * at(j, i)) / (h * h);
+        EXPECT_NEAR(lap, d[b * n * n + j * n + i] - mean, 1e-12);
+      }
+  }
+}
+
 // ---- geometry and the classical stencil --------------------------------------------------------
 
 TEST(StencilSolver, LinearStencilSumsToOne) {
@@ -255,7 +279,7 @@ TEST(StencilSolver, LaminarKolmogorovStateIsSteady) {
   TensorD const pure = shear(n, 1.3);
   TensorD f = zeros_like(pure);
   s.tendency(exec, pure, TensorD(), make(Shape{1, 2}, [](index_t) { return 0.0; }), f);
-  EXPECT_LT(max_abs(axpy(f, drag, pure)), 1e-13);  // only the drag acts: F = -drag u
+  EXPECT_LT(max_abs(axpy(f, drag, pure)), 1e-13);            // only the drag acts: F = -drag u
   double const U = A / (nu * 4 / (h * h) * sk * sk + drag);  // discrete Laplacian eigenvalue
   TensorD const u = shear(n, U);
   TensorD const p = make(Shape{1, 2}, [&](index_t k) { return k == 0 ? nu : A; });
@@ -376,6 +400,7 @@ TEST(StencilSolver, CheckStateNamesStepSampleAndCell) {
     index_t const at = ((b * 2 + comp) * n + j) * n + i;
     return make(u.shape(), [&](index_t k) { return k == at ? value : uh[k]; });
   };
+  EXPECT_NEAR(s.max_cfl(exec, plant(1, 1, 3, 12, std::nan(""))), max_abs(u) * dt / h, 1e-15);  // no FE_INVALID
   EXPECT_KONO_ERROR(s.check_state(exec, plant(1, 1, 3, 12, std::nan("")), 17, 1.0), non_finite,
                     "rollout blew up at step 17: sample 1, cell (3, 12): v = nan");
   EXPECT_KONO_ERROR(s.check_state(exec, plant(2, 0, 5, 0, -HUGE_VAL), 4, 1.0), non_finite,
@@ -393,14 +418,46 @@ TEST(StencilSolver, ReportsBadInputs) {
   TensorD out = zeros_like(u);
   EXPECT_KONO_ERROR(s.step(exec, u, TensorD("c", Shape{2, 4, n, n}), p, out), size_mismatch, "[2, 48, 8, 8]");
   EXPECT_KONO_ERROR(s.step(exec, u, TensorD(), TensorD("p", Shape{2, 3}), out), size_mismatch, "[2, 2]");
-  EXPECT_KONO_ERROR((void)SolverD(options(TimeStepper::rk3, 0.0), n),
-                    invalid_argument, "dt");
-  EXPECT_KONO_ERROR((void)SolverD(options(TimeStepper::rk3, 0.1, 3), n),
-                    invalid_argument, "stencil_size");
-  EXPECT_KONO_ERROR((void)SolverD(options(TimeStepper::rk3, 0.1, 8), n),
-                    invalid_argument, "too small");
+  EXPECT_KONO_ERROR((void)SolverD(options(TimeStepper::rk3, 0.0), n), invalid_argument, "dt");
+  EXPECT_KONO_ERROR((void)SolverD(options(TimeStepper::rk3, 0.1, 3), n), invalid_argument, "stencil_size");
+  EXPECT_KONO_ERROR((void)SolverD(options(TimeStepper::rk3, 0.1, 8), n), invalid_argument, "too small");
   EXPECT_KONO_ERROR(kono::stencil::time_stepper_from_string("rk4"), invalid_argument, "time_stepper \"rk4\"");
   EXPECT_EQ(kono::stencil::time_stepper_from_string(to_string(TimeStepper::euler)), TimeStepper::euler);
+}
+
+// ---- scratch -----------------------------------------------------------------------------------
+
+int allocations = 0;
+void count_allocation(Kokkos::Tools::SpaceHandle, char const*, void const*, std::uint64_t) { ++allocations; }
+
+// Counts Kokkos allocations through the Tools allocation callback while alive.
+struct CountAllocations {
+  CountAllocations() {
+    allocations = 0;
+    Kokkos::Tools::Experimental::set_allocate_data_callback(count_allocation);
+  }
+  ~CountAllocations() { Kokkos::Tools::Experimental::set_allocate_data_callback(nullptr); }
+};
+
+TEST(StencilSolver, AllocatesOnlyOnTheFirstCallForABatchSize) {
+  int const n = 16;
+  CoarseNavierStokes<Space, double> s(options(TimeStepper::rk3, 0.05), n);
+  TensorD const u = random_velocity(s.projection(), 2, 71);
+  TensorD const c = coefficients(s, 2, 0.1, 72), p = params(2, 0.05, 1.0);
+  TensorD out = zeros_like(u), du = zeros_like(u), dc = zeros_like(c);
+  {
+    CountAllocations count;
+    s.step(exec, u, c, p, out);
+    if (allocations == 0) GTEST_SKIP() << "this Kokkos reports no allocations to tools callbacks";
+  }
+  s.step_backward(exec, u, c, p, out, du, dc, false);
+  CountAllocations count;
+  for (int k = 0; k < 3; ++k) {
+    s.step(exec, u, c, p, out);
+    s.step(exec, u, TensorD(), p, out);
+    s.step_backward(exec, u, c, p, out, du, dc, true);
+  }
+  EXPECT_EQ(allocations, 0);
 }
 
 // ---- float -------------------------------------------------------------------------------------
@@ -427,8 +484,23 @@ TEST(StencilSolver, FloatAgreesWithDouble) {
     double m = 0;
     for (index_t k = 0; k < fh.size(); ++k) m = std::max(m, std::abs(double(fh.data()(k)) - dh[k]));
     EXPECT_LT(m, 1e-5 * max_abs(outd)) << to_string(ts);  // measured: 1e-7 relative
+    // The reverse mode too, with du_out = u.
     TensorF gf("gf", u.shape()), dcf("dcf", c.shape());
-    sf.step_backward(exec, uf, cf, pf, uf, gf, dcf, false);  // instantiates the float reverse mode
+    sf.step_backward(exec, uf, cf, pf, uf, gf, dcf, false);
+    TensorD gd = zeros_like(u), dcd = zeros_like(c);
+    sd.step_backward(exec, u, c, p, u, gd, dcd, false);
+    auto rel = [](TensorF const& f, TensorD const& d) {
+      auto const x = f.to_host();
+      auto const y = host(d);
+      double m = 0, s = 0;
+      for (index_t k = 0; k < x.size(); ++k) {
+        m = std::max(m, std::abs(double(x.data()(k)) - y[k]));
+        s = std::max(s, std::abs(y[k]));
+      }
+      return m / s;
+    };
+    EXPECT_LT(rel(gf, gd), 1e-5) << to_string(ts);
+    EXPECT_LT(rel(dcf, dcd), 1e-5) << to_string(ts);
   }
 }
 

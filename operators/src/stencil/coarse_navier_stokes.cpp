@@ -13,7 +13,7 @@
 #include <kono/operators/layer.hpp>
 #include <kono/operators/stencil/coarse_navier_stokes.hpp>
 
-#include "cell_loop.hpp"
+#include "coarse_navier_stokes_kernels.hpp"
 
 #include <cmath>
 #include <limits>
@@ -22,88 +22,9 @@ namespace kono {
 namespace stencil {
 namespace {
 
-KOKKOS_INLINE_FUNCTION int wrap(int x, int n) { return x < 0 ? x + n : (x >= n ? x - n : x); }
-
-// Coefficient c[b][ch][j][i], or the classical linear stencil's table entry when `linear`.
-template <class VC, class VL>
-struct Coefficients {
-  VC c;
-  VL table;
-  bool linear;
-  KOKKOS_INLINE_FUNCTION typename VL::non_const_value_type operator()(int b, int ch, int j, int i) const {
-    return linear ? table(ch) : c(b, ch, j, i);
-  }
-};
-
-// Linearly averaged advecting velocities Uc, Vk, Uk, Vc at cell/corner (j, i) (geometry header).
-template <class VU>
-KOKKOS_FORCEINLINE_FUNCTION void advecting(VU const& u, int b, int j, int i, int n,
-                                      typename VU::non_const_value_type* a) {
-  using S = typename VU::non_const_value_type;
-  int const im = i == 0 ? n - 1 : i - 1, ip = i + 1 == n ? 0 : i + 1;
-  int const jm = j == 0 ? n - 1 : j - 1, jp = j + 1 == n ? 0 : j + 1;
-  S const half = S(0.5);
-  a[0] = half * (u(b, 0, j, i) + u(b, 0, j, ip));
-  a[1] = half * (u(b, 1, j, im) + u(b, 1, j, i));
-  a[2] = half * (u(b, 0, jm, i) + u(b, 0, j, i));
-  a[3] = half * (u(b, 1, j, i) + u(b, 1, jp, i));
-}
-
-template <class VU, class Coef>
-KOKKOS_FORCEINLINE_FUNCTION typename VU::non_const_value_type interpolate(VU const& u, Coef const& coef, int b, int t,
-                                                                     int j, int i, int n, int S, int T) {
-  typename VU::non_const_value_type q = 0;
-  int const comp = source_component(t);
-  for (int k = 0; k < T; ++k) {
-    int dy = 0, dx = 0;
-    tap_offset(t, S, k, dy, dx);
-    q += coef(b, t * T + k, j, i) * u(b, comp, wrap(j + dy, n), wrap(i + dx, n));
-  }
-  return q;
-}
-
-template <class Exec, class VU, class Coef, class VF>
-void flux_kernel(Exec const& space, VU const& u, Coef const& coef, VF const& flux, int S, bool fast_linear) {
-  using Sc = typename VF::non_const_value_type;
-  int const B = static_cast<int>(u.extent(0)), n = static_cast<int>(u.extent(2));
-  int const T = taps_per_target(S);
-  Impl::for_each_cell("kono::stencil::CoarseNavierStokes::flux", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
-        Sc a[4];
-        advecting(u, b, j, i, n, a);
-        if (fast_linear) {
-          // The linear stencil's q1 (u at corners) is Uk and its q2 (v at corners) is Vk.
-          flux(b, 0, j, i) = a[0] * a[0];
-          flux(b, 1, j, i) = a[1] * a[2];
-          flux(b, 2, j, i) = a[2] * a[1];
-          flux(b, 3, j, i) = a[3] * a[3];
-        } else {
-          for (int t = 0; t < num_targets; ++t) flux(b, t, j, i) = a[t] * interpolate(u, coef, b, t, j, i, n, S, T);
-        }
-      });
-}
-
-// out = c0 u0 + c1 w + c2 F(w), F from the precomputed fluxes of w.
-template <class Exec, class VU, class VF, class VP, class VY, class VO>
-void stage_kernel(Exec const& space, VU const& u0, VU const& w, VF const& flux, VP const& params, VY const& forcing,
-                  VO const& out, double c0d, double c1d, double c2d, double dragd, double hd) {
-  using S = typename VO::non_const_value_type;
-  int const B = static_cast<int>(w.extent(0)), n = static_cast<int>(w.extent(2));
-  S const c0 = S(c0d), c1 = S(c1d), c2 = S(c2d), drag = S(dragd), inv_h = S(1.0 / hd), inv_h2 = S(1.0 / (hd * hd));
-  Impl::for_each_cell("kono::stencil::CoarseNavierStokes::stage", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
-        int const im = i == 0 ? n - 1 : i - 1, ip = i + 1 == n ? 0 : i + 1;
-        int const jm = j == 0 ? n - 1 : j - 1, jp = j + 1 == n ? 0 : j + 1;
-        S const nu = params(b, 0), amp = params(b, 1);
-        S const uc = w(b, 0, j, i), vc = w(b, 1, j, i);
-        S const lap_u = (w(b, 0, j, ip) + w(b, 0, j, im) + w(b, 0, jp, i) + w(b, 0, jm, i) - S(4) * uc) * inv_h2;
-        S const lap_v = (w(b, 1, j, ip) + w(b, 1, j, im) + w(b, 1, jp, i) + w(b, 1, jm, i) - S(4) * vc) * inv_h2;
-        S const fu = -(flux(b, 0, j, i) - flux(b, 0, j, im)) * inv_h - (flux(b, 1, jp, i) - flux(b, 1, j, i)) * inv_h +
-                     nu * lap_u + amp * forcing(j) - drag * uc;
-        S const fv = -(flux(b, 2, j, ip) - flux(b, 2, j, i)) * inv_h - (flux(b, 3, j, i) - flux(b, 3, jm, i)) * inv_h +
-                     nu * lap_v - drag * vc;
-        out(b, 0, j, i) = c0 * u0(b, 0, j, i) + c1 * uc + c2 * fu;
-        out(b, 1, j, i) = c0 * u0(b, 1, j, i) + c1 * vc + c2 * fv;
-      });
-}
+using Impl::Coefficients;
+using Impl::PeriodicRows;
+using Impl::wrap;
 
 // Reverse of the fluxes for the stage adjoint gG = s X: ga_t, gq_t and dcoeffs.
 template <class Exec, class VU, class Coef, class VX, class VG, class VC>
@@ -113,29 +34,28 @@ void adjoint_flux_kernel(Exec const& space, VU const& w, Coef const& coef, VX co
   int const B = static_cast<int>(w.extent(0)), n = static_cast<int>(w.extent(2));
   int const T = taps_per_target(S);
   Sc const f = Sc(s_dt_d / hd);
-  Impl::for_each_cell("kono::stencil::CoarseNavierStokes::adjoint_flux", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
+  Impl::for_each_cell(
+      "kono::stencil::CoarseNavierStokes::adjoint_flux", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
         int const im = i == 0 ? n - 1 : i - 1, ip = i + 1 == n ? 0 : i + 1;
         int const jm = j == 0 ? n - 1 : j - 1, jp = j + 1 == n ? 0 : j + 1;
         Sc a[4];
-        advecting(w, b, j, i, n, a);
+        Impl::advecting(w, PeriodicRows{n}, b, j, i, n, a);
         Sc gfl[4];
         gfl[0] = f * (x(b, 0, j, ip) - x(b, 0, j, i));
         gfl[1] = f * (x(b, 0, j, i) - x(b, 0, jm, i));
         gfl[2] = f * (x(b, 1, j, i) - x(b, 1, j, im));
         gfl[3] = f * (x(b, 1, jp, i) - x(b, 1, j, i));
         for (int t = 0; t < num_targets; ++t) {
-          Sc const q = interpolate(w, coef, b, t, j, i, n, S, T);
+          Sc const q = Impl::interpolate(w, coef, PeriodicRows{n}, b, t, j, i, n, S, T);
           ga(b, t, j, i) = gfl[t] * q;
           Sc const g = gfl[t] * a[t];
           gq(b, t, j, i) = g;
           if (has_gc) {
             int const comp = source_component(t);
-            for (int k = 0; k < T; ++k) {
-              int dy = 0, dx = 0;
-              tap_offset(t, S, k, dy, dx);
+            Impl::for_each_tap(t, S, [&](int k, int dy, int dx) {
               Sc const v = g * w(b, comp, wrap(j + dy, n), wrap(i + dx, n));
               gc(b, t * T + k, j, i) = accumulate_gc ? gc(b, t * T + k, j, i) + v : v;
-            }
+            });
           }
         }
       });
@@ -151,7 +71,8 @@ void adjoint_state_kernel(Exec const& space, VX const& x, double sd, double s_dt
   int const T = taps_per_target(S);
   Sc const s = Sc(sd), s_dt = Sc(s_dt_d), e0 = Sc(e0d), drag = Sc(dragd), inv_h2 = Sc(1.0 / (hd * hd)), half = Sc(0.5);
   bool const use_acc = e0d != 0.0;
-  Impl::for_each_cell("kono::stencil::CoarseNavierStokes::adjoint_state", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
+  Impl::for_each_cell(
+      "kono::stencil::CoarseNavierStokes::adjoint_state", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
         int const im = i == 0 ? n - 1 : i - 1, ip = i + 1 == n ? 0 : i + 1;
         int const jm = j == 0 ? n - 1 : j - 1, jp = j + 1 == n ? 0 : j + 1;
         Sc const nu = params(b, 0);
@@ -165,12 +86,10 @@ void adjoint_state_kernel(Exec const& space, VX const& x, double sd, double s_dt
         g[1] += half * (ga(b, 1, j, i) + ga(b, 1, j, ip)) + half * (ga(b, 3, j, i) + ga(b, 3, jm, i));
         for (int t = 0; t < num_targets; ++t) {
           Sc sum = 0;
-          for (int k = 0; k < T; ++k) {
-            int dy = 0, dx = 0;
-            tap_offset(t, S, k, dy, dx);
+          Impl::for_each_tap(t, S, [&](int k, int dy, int dx) {
             int const jt = wrap(j - dy, n), it = wrap(i - dx, n);  // the target this source feeds
             sum += gq(b, t, jt, it) * coef(b, t * T + k, jt, it);
-          }
+          });
           g[source_component(t)] += sum;
         }
         out(b, 0, j, i) = use_acc ? e0 * acc(b, 0, j, i) + g[0] : g[0];
@@ -192,7 +111,8 @@ void vorticity_kernel(Exec const& space, VU const& u, VW const& w, double hd) {
   using Sc = typename VW::non_const_value_type;
   int const B = static_cast<int>(u.extent(0)), n = static_cast<int>(u.extent(2));
   Sc const inv_h = Sc(1.0 / hd);
-  Impl::for_each_cell("kono::stencil::CoarseNavierStokes::vorticity", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
+  Impl::for_each_cell(
+      "kono::stencil::CoarseNavierStokes::vorticity", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
         int const im = i == 0 ? n - 1 : i - 1, jm = j == 0 ? n - 1 : j - 1;
         w(b, 0, j, i) = (u(b, 1, j, i) - u(b, 1, j, im)) * inv_h - (u(b, 0, j, i) - u(b, 0, jm, i)) * inv_h;
       });
@@ -216,7 +136,8 @@ index_t first_non_finite(Exec const& space, V const& data) {
   return first;
 }
 
-// Largest |value| and its flat index.
+// Largest |value| and its flat index; NaNs are skipped with quiet comparisons only (x == x
+// first), so FE_INVALID traps stay silent (check_state reports them).
 template <class Exec, class V>
 Kokkos::ValLocScalar<typename V::non_const_value_type, index_t> max_abs(Exec const& space, V const& data) {
   using Sc = typename V::non_const_value_type;
@@ -227,7 +148,9 @@ Kokkos::ValLocScalar<typename V::non_const_value_type, index_t> max_abs(Exec con
   Kokkos::parallel_reduce(
       "kono::stencil::CoarseNavierStokes::max_abs", Kokkos::RangePolicy<Exec>(space, 0, data.extent(0)),
       KOKKOS_LAMBDA(std::int64_t k, typename Reducer::value_type & m) {
-        Sc const x = data(k) < Sc(0) ? -data(k) : data(k);
+        Sc const v = data(k);
+        if (v != v) return;
+        Sc const x = v < Sc(0) ? -v : v;
         if (x > m.val) {
           m.val = x;
           m.loc = static_cast<index_t>(k);
@@ -242,11 +165,11 @@ Kokkos::ValLocScalar<typename V::non_const_value_type, index_t> max_abs(Exec con
 template <class MemorySpace, class Scalar>
 struct CoarseNavierStokes<MemorySpace, Scalar>::Workspace {
   index_t batch = -1;
-  tensor_type w1, w2, tmp;      // stage states (projected) and the unprojected stage sum
-  tensor_type flux, ga, gq;     // [B, 4, n, n]
-  tensor_type ax, t1, acc;      // adjoint scratch [B, 2, n, n]
-  Kokkos::View<Scalar*, MemorySpace> forcing;  // sin(2 pi k_f y_j / L) at the u points
-  Kokkos::View<Scalar*, MemorySpace> linear;   // linear_coefficient(t, S, k) at t T + k
+  tensor_type w1, w2, tmp;   // stage states (projected) and the unprojected stage sum
+  tensor_type flux, ga, gq;  // [B, 4, n, n]
+  tensor_type ax, t1, acc;   // adjoint scratch [B, 2, n, n]
+  Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace> forcing;  // sin(2 pi k_f y_j / L) at the u points
+  Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace> linear;   // linear_coefficient(t, S, k) at t T + k
 };
 
 template <class MemorySpace, class Scalar>
@@ -274,10 +197,12 @@ typename CoarseNavierStokes<MemorySpace, Scalar>::Workspace& CoarseNavierStokes<
   if (!m_work) {
     m_work = std::make_unique<Workspace>();
     int const S = m_options.stencil_size, T = taps_per_target(S);
-    auto forcing_h = Kokkos::View<Scalar*, Kokkos::HostSpace>("kono::stencil::CoarseNavierStokes::forcing", m_n);
+    auto forcing_h = Kokkos::View<Scalar*, Kokkos::LayoutRight, Kokkos::HostSpace>(
+        "kono::stencil::CoarseNavierStokes::forcing", m_n);
     double const k = 2.0 * 3.14159265358979323846 * m_options.forcing_wavenumber / m_options.domain_length;
     for (int j = 0; j < m_n; ++j) forcing_h(j) = static_cast<Scalar>(std::sin(k * (j + 0.5) * m_h));
-    auto linear_h = Kokkos::View<Scalar*, Kokkos::HostSpace>("kono::stencil::CoarseNavierStokes::linear", 4 * T);
+    auto linear_h = Kokkos::View<Scalar*, Kokkos::LayoutRight, Kokkos::HostSpace>(
+        "kono::stencil::CoarseNavierStokes::linear", 4 * T);
     for (int t = 0; t < num_targets; ++t)
       for (int tap = 0; tap < T; ++tap) linear_h(t * T + tap) = static_cast<Scalar>(linear_coefficient(t, S, tap));
     m_work->forcing = Kokkos::create_mirror_view_and_copy(MemorySpace{}, forcing_h);
@@ -302,8 +227,7 @@ typename CoarseNavierStokes<MemorySpace, Scalar>::Workspace& CoarseNavierStokes<
 
 template <class MemorySpace, class Scalar>
 void CoarseNavierStokes<MemorySpace, Scalar>::check_inputs(char const* where, tensor_type const& u,
-                                                            tensor_type const& coeffs,
-                                                            tensor_type const& params) const {
+                                                           tensor_type const& coeffs, tensor_type const& params) const {
   KONO_USER_REQUIRE(u.rank() == 4 && u.extent(1) == 2 && u.extent(2) == m_n && u.extent(3) == m_n, size_mismatch,
                     "kono::stencil::CoarseNavierStokes::" << where << ": velocity \"" << u.label() << "\" has shape "
                                                           << u.shape().to_string() << ", expected [B, 2, " << m_n
@@ -314,8 +238,8 @@ void CoarseNavierStokes<MemorySpace, Scalar>::check_inputs(char const* where, te
     KONO_USER_REQUIRE(coeffs.shape() == expected, size_mismatch,
                       "kono::stencil::CoarseNavierStokes::" << where << ": coefficients \"" << coeffs.label()
                                                             << "\" have shape " << coeffs.shape().to_string()
-                                                            << ", expected " << expected.to_string()
-                                                            << " (4 targets x " << taps() << " taps) or empty");
+                                                            << ", expected " << expected.to_string() << " (4 targets x "
+                                                            << taps() << " taps) or empty");
   }
   KONO_USER_REQUIRE(params.shape() == (Shape{B, 2}), size_mismatch,
                     "kono::stencil::CoarseNavierStokes::" << where << ": params \"" << params.label()
@@ -323,46 +247,45 @@ void CoarseNavierStokes<MemorySpace, Scalar>::check_inputs(char const* where, te
                                                           << ", expected [" << B << ", 2] (nu, forcing amplitude)");
 }
 
-
 template <class MemorySpace, class Scalar>
 void CoarseNavierStokes<MemorySpace, Scalar>::tendency(execution_space const& space, tensor_type const& u,
-                                                        tensor_type const& coeffs, tensor_type const& params,
-                                                        tensor_type const& out) const {
+                                                       tensor_type const& coeffs, tensor_type const& params,
+                                                       tensor_type const& out) const {
   check_inputs("tendency", u, coeffs, params);
   KONO_USER_REQUIRE(out.shape() == u.shape(), size_mismatch,
-                    "kono::stencil::CoarseNavierStokes::tendency: output \""
-                        << out.label() << "\" has shape " << out.shape().to_string() << ", expected "
-                        << u.shape().to_string());
+                    "kono::stencil::CoarseNavierStokes::tendency: output \"" << out.label() << "\" has shape "
+                                                                             << out.shape().to_string() << ", expected "
+                                                                             << u.shape().to_string());
   if (u.extent(0) == 0) return;
   Workspace& w = workspace(u.extent(0));
   bool const linear = coeffs.size() == 0;
   using V4 = UnmanagedView<Scalar, 4, MemorySpace>;
-  Coefficients<V4, Kokkos::View<Scalar*, MemorySpace>> coef{linear ? V4() : coeffs.template view<4>(), w.linear,
-                                                             linear};
+  Coefficients<V4, Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>> coef{
+      linear ? V4() : coeffs.template view<4>(), w.linear, linear};
   auto const uv = u.template view<4>();
-  flux_kernel(space, uv, coef, w.flux.template view<4>(), m_options.stencil_size, linear);
-  stage_kernel(space, uv, uv, w.flux.template view<4>(), params.template view<2>(), w.forcing,
-               out.template view<4>(), 0.0, 0.0, 1.0, m_options.drag, m_h);
+  Impl::run_stage(space, uv, uv, coef, w.flux.template view<4>(), params.template view<2>(), w.forcing,
+                  out.template view<4>(), PeriodicRows{m_n}, 0, m_n, m_options.stencil_size, 0.0, 0.0, 1.0,
+                  m_options.drag, m_h);
 }
 
 template <class MemorySpace, class Scalar>
 void CoarseNavierStokes<MemorySpace, Scalar>::step(execution_space const& space, tensor_type const& u_in,
-                                                    tensor_type const& coeffs, tensor_type const& params,
-                                                    tensor_type const& u_out) const {
+                                                   tensor_type const& coeffs, tensor_type const& params,
+                                                   tensor_type const& u_out) const {
   ProfilingRegion region("kono::stencil::CoarseNavierStokes::step");
   check_inputs("step", u_in, coeffs, params);
   KONO_USER_REQUIRE(u_out.shape() == u_in.shape(), size_mismatch,
                     "kono::stencil::CoarseNavierStokes::step: output \"" << u_out.label() << "\" has shape "
-                                                                         << u_out.shape().to_string()
-                                                                         << ", expected " << u_in.shape().to_string());
+                                                                         << u_out.shape().to_string() << ", expected "
+                                                                         << u_in.shape().to_string());
   if (u_in.extent(0) == 0) return;
   Workspace& w = workspace(u_in.extent(0));
   bool const linear = coeffs.size() == 0;
   int const S = m_options.stencil_size;
   double const dt = m_options.dt, drag = m_options.drag;
   using V4 = UnmanagedView<Scalar, 4, MemorySpace>;
-  Coefficients<V4, Kokkos::View<Scalar*, MemorySpace>> coef{linear ? V4() : coeffs.template view<4>(), w.linear,
-                                                             linear};
+  Coefficients<V4, Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>> coef{
+      linear ? V4() : coeffs.template view<4>(), w.linear, linear};
   auto const pv = params.template view<2>();
   auto const u0 = u_in.template view<4>();
   auto const flux = w.flux.template view<4>();
@@ -370,8 +293,7 @@ void CoarseNavierStokes<MemorySpace, Scalar>::step(execution_space const& space,
   // tmp = c0 u0 + c1 s + c2 F(s); then the projection into `into`.
   auto stage = [&](tensor_type const& s, double c0, double c1, double c2, tensor_type const& into) {
     auto const sv = s.template view<4>();
-    flux_kernel(space, sv, coef, flux, S, linear);
-    stage_kernel(space, u0, sv, flux, pv, w.forcing, tmp, c0, c1, c2, drag, m_h);
+    Impl::run_stage(space, u0, sv, coef, flux, pv, w.forcing, tmp, PeriodicRows{m_n}, 0, m_n, S, c0, c1, c2, drag, m_h);
     m_projection.apply(space, w.tmp, into);
   };
   if (m_options.time_stepper == TimeStepper::euler) {
@@ -386,10 +308,9 @@ void CoarseNavierStokes<MemorySpace, Scalar>::step(execution_space const& space,
 
 template <class MemorySpace, class Scalar>
 void CoarseNavierStokes<MemorySpace, Scalar>::step_backward(execution_space const& space, tensor_type const& u_in,
-                                                             tensor_type const& coeffs, tensor_type const& params,
-                                                             tensor_type const& du_out, tensor_type const& du_in,
-                                                             tensor_type const& dcoeffs,
-                                                             bool accumulate_dcoeffs) const {
+                                                            tensor_type const& coeffs, tensor_type const& params,
+                                                            tensor_type const& du_out, tensor_type const& du_in,
+                                                            tensor_type const& dcoeffs, bool accumulate_dcoeffs) const {
   ProfilingRegion region("kono::stencil::CoarseNavierStokes::step_backward");
   check_inputs("step_backward", u_in, coeffs, params);
   for (tensor_type const* t : {&du_out, &du_in})
@@ -412,8 +333,8 @@ void CoarseNavierStokes<MemorySpace, Scalar>::step_backward(execution_space cons
   int const S = m_options.stencil_size;
   double const dt = m_options.dt, drag = m_options.drag;
   using V4 = UnmanagedView<Scalar, 4, MemorySpace>;
-  Coefficients<V4, Kokkos::View<Scalar*, MemorySpace>> coef{linear ? V4() : coeffs.template view<4>(), w.linear,
-                                                             linear};
+  Coefficients<V4, Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>> coef{
+      linear ? V4() : coeffs.template view<4>(), w.linear, linear};
   auto const pv = params.template view<2>();
   auto const gcv = has_gc ? dcoeffs.template view<4>() : V4();
   bool gc_accumulate = accumulate_dcoeffs;
@@ -422,8 +343,8 @@ void CoarseNavierStokes<MemorySpace, Scalar>::step_backward(execution_space cons
                            double e0, tensor_type const& out) {
     auto const sv = state.template view<4>();
     auto const xv = x.template view<4>();
-    adjoint_flux_kernel(space, sv, coef, xv, scale * dt, w.ga.template view<4>(), w.gq.template view<4>(), gcv,
-                        has_gc, gc_accumulate, S, m_h);
+    adjoint_flux_kernel(space, sv, coef, xv, scale * dt, w.ga.template view<4>(), w.gq.template view<4>(), gcv, has_gc,
+                        gc_accumulate, S, m_h);
     gc_accumulate = true;
     adjoint_state_kernel(space, xv, scale, scale * dt, w.ga.template view<4>(), w.gq.template view<4>(), coef, pv,
                          acc.template view<4>(), e0, out.template view<4>(), S, drag, m_h);
@@ -441,33 +362,32 @@ void CoarseNavierStokes<MemorySpace, Scalar>::step_backward(execution_space cons
     auto const tmp = w.tmp.template view<4>();
     auto stage = [&](tensor_type const& s, double c0, double c1, double c2, tensor_type const& into) {
       auto const sv = s.template view<4>();
-      flux_kernel(space, sv, coef, flux, S, linear);
-      stage_kernel(space, u0, sv, flux, pv, w.forcing, tmp, c0, c1, c2, drag, m_h);
+      Impl::run_stage(space, u0, sv, coef, flux, pv, w.forcing, tmp, PeriodicRows{m_n}, 0, m_n, S, c0, c1, c2, drag,
+                      m_h);
       m_projection.apply(space, w.tmp, into);
     };
     stage(u_in, 0.0, 1.0, dt, w.w1);
     stage(w.w1, 0.75, 0.25, 0.25 * dt, w.w2);
   }
   // u3 = P(u0/3 + 2/3 G(w2)), w2 = P(3/4 u0 + 1/4 G(w1)), w1 = P(G(u0)), G(s) = s + dt F(s).
-  m_projection.apply(space, du_out, w.ax);                         // a = P du_out
-  reverse_stage(w.w2, w.ax, 2.0 / 3.0, w.ax, 0.0, w.t1);           // g_w2 = J2^T (2/3 a)
-  m_projection.apply(space, w.t1, w.t1);                           // b = P g_w2
+  m_projection.apply(space, du_out, w.ax);                                       // a = P du_out
+  reverse_stage(w.w2, w.ax, 2.0 / 3.0, w.ax, 0.0, w.t1);                         // g_w2 = J2^T (2/3 a)
+  m_projection.apply(space, w.t1, w.t1);                                         // b = P g_w2
   axpby_kernel(space, 1.0 / 3.0, w.ax.data(), 0.75, w.t1.data(), w.acc.data());  // g_u0 = a/3 + 3/4 b
-  reverse_stage(w.w1, w.t1, 0.25, w.t1, 0.0, w.ax);                // g_w1 = J1^T (b/4)
-  m_projection.apply(space, w.ax, w.ax);                           // c = P g_w1
-  reverse_stage(u_in, w.ax, 1.0, w.acc, 1.0, du_in);               // du_in = g_u0 + J0^T c
+  reverse_stage(w.w1, w.t1, 0.25, w.t1, 0.0, w.ax);                              // g_w1 = J1^T (b/4)
+  m_projection.apply(space, w.ax, w.ax);                                         // c = P g_w1
+  reverse_stage(u_in, w.ax, 1.0, w.acc, 1.0, du_in);                             // du_in = g_u0 + J0^T c
 }
 
 template <class MemorySpace, class Scalar>
 void CoarseNavierStokes<MemorySpace, Scalar>::vorticity(execution_space const& space, tensor_type const& u,
-                                                         tensor_type const& w) const {
+                                                        tensor_type const& w) const {
   KONO_USER_REQUIRE(u.rank() == 4 && u.extent(1) == 2 && u.extent(2) == m_n && u.extent(3) == m_n, size_mismatch,
                     "kono::stencil::CoarseNavierStokes::vorticity: velocity \"" << u.label() << "\" has shape "
                                                                                 << u.shape().to_string());
   KONO_USER_REQUIRE(w.shape() == u.shape().with_extent(1, 1), size_mismatch,
-                    "kono::stencil::CoarseNavierStokes::vorticity: output \"" << w.label() << "\" has shape "
-                                                                              << w.shape().to_string()
-                                                                              << ", expected [B, 1, n, n]");
+                    "kono::stencil::CoarseNavierStokes::vorticity: output \""
+                        << w.label() << "\" has shape " << w.shape().to_string() << ", expected [B, 1, n, n]");
   vorticity_kernel(space, u.template view<4>(), w.template view<4>(), m_h);
 }
 
@@ -478,8 +398,8 @@ double CoarseNavierStokes<MemorySpace, Scalar>::max_cfl(execution_space const& s
 }
 
 template <class MemorySpace, class Scalar>
-void CoarseNavierStokes<MemorySpace, Scalar>::check_state(execution_space const& space, tensor_type const& u,
-                                                           long step, double cfl_limit) const {
+void CoarseNavierStokes<MemorySpace, Scalar>::check_state(execution_space const& space, tensor_type const& u, long step,
+                                                          double cfl_limit) const {
   KONO_USER_REQUIRE(u.rank() == 4 && u.extent(1) == 2 && u.extent(2) == m_n && u.extent(3) == m_n, size_mismatch,
                     "kono::stencil::CoarseNavierStokes::check_state: velocity \"" << u.label() << "\" has shape "
                                                                                   << u.shape().to_string());
@@ -501,8 +421,8 @@ void CoarseNavierStokes<MemorySpace, Scalar>::check_state(execution_space const&
     int c = 0, j = 0, i = 0;
     locate(bad, b, c, j, i);
     KONO_THROW(non_finite, "kono::stencil::CoarseNavierStokes::check_state: rollout blew up at step "
-                               << step << ": sample " << b << ", cell (" << j << ", " << i << "): "
-                               << (c == 0 ? "u" : "v") << " = " << value);
+                               << step << ": sample " << b << ", cell (" << j << ", " << i
+                               << "): " << (c == 0 ? "u" : "v") << " = " << value);
   }
   auto const m = max_abs(space, u.data());
   double const cfl = static_cast<double>(m.val) * m_options.dt / m_h;
@@ -510,10 +430,11 @@ void CoarseNavierStokes<MemorySpace, Scalar>::check_state(execution_space const&
     index_t b = 0;
     int c = 0, j = 0, i = 0;
     locate(m.loc, b, c, j, i);
-    KONO_THROW(invalid_argument, "kono::stencil::CoarseNavierStokes::check_state: rollout exceeds the CFL limit at step "
-                                     << step << ": sample " << b << ", cell (" << j << ", " << i << "): |"
-                                     << (c == 0 ? "u" : "v") << "| = " << m.val << " gives CFL " << cfl << " > "
-                                     << cfl_limit << " (dt = " << m_options.dt << ", h = " << m_h << ")");
+    KONO_THROW(invalid_argument,
+               "kono::stencil::CoarseNavierStokes::check_state: rollout exceeds the CFL limit at step "
+                   << step << ": sample " << b << ", cell (" << j << ", " << i << "): |" << (c == 0 ? "u" : "v")
+                   << "| = " << m.val << " gives CFL " << cfl << " > " << cfl_limit << " (dt = " << m_options.dt
+                   << ", h = " << m_h << ")");
   }
 }
 

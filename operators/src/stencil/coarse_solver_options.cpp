@@ -9,8 +9,10 @@ namespace stencil {
 
 std::string to_string(TimeStepper stepper) {
   switch (stepper) {
-    case TimeStepper::euler: return "euler";
-    case TimeStepper::rk3: return "rk3";
+    case TimeStepper::euler:
+      return "euler";
+    case TimeStepper::rk3:
+      return "rk3";
   }
   KONO_THROW(internal, "kono::stencil::to_string: unknown TimeStepper " << static_cast<int>(stepper));
 }
@@ -18,8 +20,8 @@ std::string to_string(TimeStepper stepper) {
 TimeStepper time_stepper_from_string(std::string const& name, std::string const& what) {
   if (name == "euler") return TimeStepper::euler;
   if (name == "rk3") return TimeStepper::rk3;
-  KONO_THROW(invalid_argument, "kono::stencil::CoarseSolverOptions: unknown " << what << " \"" << name
-                                                                     << "\"; known: euler, rk3");
+  KONO_THROW(invalid_argument,
+             "kono::stencil::CoarseSolverOptions: unknown " << what << " \"" << name << "\"; known: euler, rk3");
 }
 
 void CoarseSolverOptions::validate() const {

@@ -22,7 +22,8 @@ void divergence_kernel(Exec const& space, VU const& u, VD const& div, double inv
   using S = typename VD::non_const_value_type;
   int const B = static_cast<int>(u.extent(0)), n = static_cast<int>(u.extent(2));
   S const inv_h = static_cast<S>(inv_h_d);
-  Impl::for_each_cell("kono::stencil::PressureProjection::divergence", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
+  Impl::for_each_cell(
+      "kono::stencil::PressureProjection::divergence", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
         int const ip = i + 1 == n ? 0 : i + 1, jp = j + 1 == n ? 0 : j + 1;
         div(b, j, i) = ((u(b, 0, j, ip) - u(b, 0, j, i)) + (u(b, 1, jp, i) - u(b, 1, j, i))) * inv_h;
       });
@@ -33,13 +34,13 @@ void divergence_kernel(Exec const& space, VU const& u, VD const& div, double inv
 template <class Exec, class VS, class VF>
 void poisson_solve_kernel(Exec const& space, VS const& spec, VF const& factor, int batch, int n) {
   int const half = n / 2 + 1;
-  Impl::for_each_cell("kono::stencil::PressureProjection::poisson_solve", space, batch, n, half,
-                      KOKKOS_LAMBDA(int b, int ky, int kx) {
-                        std::size_t const at = 2 * ((std::size_t(b) * n + ky) * half + kx);
-                        auto const f = factor(ky * half + kx);
-                        spec(at) *= f;
-                        spec(at + 1) *= f;
-                      });
+  Impl::for_each_cell(
+      "kono::stencil::PressureProjection::poisson_solve", space, batch, n, half, KOKKOS_LAMBDA(int b, int ky, int kx) {
+        std::size_t const at = 2 * ((std::size_t(b) * n + ky) * half + kx);
+        auto const f = factor(ky * half + kx);
+        spec(at) *= f;
+        spec(at + 1) *= f;
+      });
 }
 
 template <class Exec, class VU, class VP, class VO>
@@ -47,7 +48,8 @@ void subtract_gradient_kernel(Exec const& space, VU const& u, VP const& p, VO co
   using S = typename VO::non_const_value_type;
   int const B = static_cast<int>(u.extent(0)), n = static_cast<int>(u.extent(2));
   S const inv_h = static_cast<S>(inv_h_d);
-  Impl::for_each_cell("kono::stencil::PressureProjection::subtract_gradient", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
+  Impl::for_each_cell(
+      "kono::stencil::PressureProjection::subtract_gradient", space, B, n, n, KOKKOS_LAMBDA(int b, int j, int i) {
         int const im = i == 0 ? n - 1 : i - 1, jm = j == 0 ? n - 1 : j - 1;
         S const pc = p(b, j, i);
         // Each point reads only its own input value, so out may alias u.
@@ -63,8 +65,8 @@ struct PressureProjection<MemorySpace, Scalar>::Workspace {
   using Fft = ::kono::Impl::BatchedRealFft<execution_space, Scalar>;
   index_t batch = -1;
   std::unique_ptr<Fft> fft;
-  Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace> real;  // divergence, then pressure
-  Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace> spec;  // [B, n, n/2+1] (re, im)
+  Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace> real;    // divergence, then pressure
+  Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace> spec;    // [B, n, n/2+1] (re, im)
   Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace> factor;  // [n, n/2+1] inverse eigenvalues
 };
 
@@ -92,14 +94,15 @@ typename PressureProjection<MemorySpace, Scalar>::Workspace& PressureProjection<
     // The inverse eigenvalues, once: sin() per mode and call cost more than the FFTs on the host.
     index_t const n = m_n, half = n / 2 + 1;
     Kokkos::View<Scalar*, Kokkos::LayoutRight, Kokkos::HostSpace> f("kono::stencil::PressureProjection::factor",
-                                                                     n * half);
+                                                                    n * half);
     double const pi_over_n = 3.14159265358979323846 / double(n), scale = 4.0 / (m_h * m_h);
     for (index_t ky = 0; ky < n; ++ky)
       for (index_t kx = 0; kx < half; ++kx) {
         double const sx = std::sin(pi_over_n * double(kx)), sy = std::sin(pi_over_n * double(ky));
         // Pressure is defined up to a constant: the zero mode picks mean zero.
-        f(ky * half + kx) =
-            (kx == 0 && ky == 0) ? Scalar(0) : static_cast<Scalar>(-1.0 / (scale * (sx * sx + sy * sy) * double(n * n)));
+        f(ky * half + kx) = (kx == 0 && ky == 0)
+                                ? Scalar(0)
+                                : static_cast<Scalar>(-1.0 / (scale * (sx * sx + sy * sy) * double(n * n)));
       }
     m_work->factor = Kokkos::create_mirror_view_and_copy(MemorySpace{}, f);
   }
@@ -107,9 +110,9 @@ typename PressureProjection<MemorySpace, Scalar>::Workspace& PressureProjection<
   if (w.batch != batch) {
     index_t const n = m_n, half = n / 2 + 1;
     w.real = Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>("kono::stencil::PressureProjection::real",
-                                                                      batch * n * n);
+                                                                     batch * n * n);
     w.spec = Kokkos::View<Scalar*, Kokkos::LayoutRight, MemorySpace>("kono::stencil::PressureProjection::spec",
-                                                                      2 * batch * n * half);
+                                                                     2 * batch * n * half);
     w.fft = std::make_unique<typename Workspace::Fft>(std::vector<index_t>{n, n}, batch);
     w.batch = batch;
   }
@@ -121,19 +124,18 @@ template <class Tensor>
 void require_velocity(Tensor const& u, int n, char const* what) {
   KONO_USER_REQUIRE(u.rank() == 4 && u.extent(1) == 2 && u.extent(2) == n && u.extent(3) == n, size_mismatch,
                     "kono::stencil::PressureProjection: " << what << " \"" << u.label() << "\" has shape "
-                                                          << u.shape().to_string() << ", expected [B, 2, " << n
-                                                          << ", " << n << "]");
+                                                          << u.shape().to_string() << ", expected [B, 2, " << n << ", "
+                                                          << n << "]");
 }
 }  // namespace
 
 template <class MemorySpace, class Scalar>
 void PressureProjection<MemorySpace, Scalar>::divergence(execution_space const& space, tensor_type const& u,
-                                                          tensor_type const& div) const {
+                                                         tensor_type const& div) const {
   require_velocity(u, m_n, "velocity");
   KONO_USER_REQUIRE(div.shape() == u.shape().with_extent(1, 1), size_mismatch,
-                    "kono::stencil::PressureProjection::divergence: output \"" << div.label() << "\" has shape "
-                                                                               << div.shape().to_string()
-                                                                               << ", expected [B, 1, n, n]");
+                    "kono::stencil::PressureProjection::divergence: output \""
+                        << div.label() << "\" has shape " << div.shape().to_string() << ", expected [B, 1, n, n]");
   index_t const B = u.extent(0);
   UnmanagedView<Scalar, 3, MemorySpace> d(div.data().data(), B, m_n, m_n);
   divergence_kernel(space, u.template view<4>(), d, 1.0 / m_h);
@@ -141,7 +143,7 @@ void PressureProjection<MemorySpace, Scalar>::divergence(execution_space const& 
 
 template <class MemorySpace, class Scalar>
 void PressureProjection<MemorySpace, Scalar>::apply(execution_space const& space, tensor_type const& u,
-                                                     tensor_type const& out) const {
+                                                    tensor_type const& out) const {
   ProfilingRegion region("kono::stencil::PressureProjection::apply");
   require_velocity(u, m_n, "input");
   KONO_USER_REQUIRE(out.shape() == u.shape(), size_mismatch,
@@ -157,6 +159,26 @@ void PressureProjection<MemorySpace, Scalar>::apply(execution_space const& space
   poisson_solve_kernel(space, w.spec, w.factor, static_cast<int>(B), m_n);
   w.fft->inverse(space, w.spec.data(), w.real.data());
   subtract_gradient_kernel(space, u.template view<4>(), r, out.template view<4>(), 1.0 / m_h);
+}
+
+template <class MemorySpace, class Scalar>
+void PressureProjection<MemorySpace, Scalar>::pressure(execution_space const& space, tensor_type const& div,
+                                                       tensor_type const& p) const {
+  KONO_USER_REQUIRE(div.rank() == 4 && div.extent(1) == 1 && div.extent(2) == m_n && div.extent(3) == m_n,
+                    size_mismatch,
+                    "kono::stencil::PressureProjection::pressure: divergence \""
+                        << div.label() << "\" has shape " << div.shape().to_string() << ", expected [B, 1, " << m_n
+                        << ", " << m_n << "]");
+  KONO_USER_REQUIRE(p.shape() == div.shape(), size_mismatch,
+                    "kono::stencil::PressureProjection::pressure: output \"" << p.label() << "\" has shape "
+                                                                             << p.shape().to_string() << ", expected "
+                                                                             << div.shape().to_string());
+  index_t const B = div.extent(0);
+  if (B == 0) return;
+  Workspace& w = workspace(B);
+  w.fft->forward(space, div.data().data(), w.spec.data());
+  poisson_solve_kernel(space, w.spec, w.factor, static_cast<int>(B), m_n);
+  w.fft->inverse(space, w.spec.data(), p.data().data());
 }
 
 KONO_INSTANTIATE_FOR_SCALARS(PressureProjection)

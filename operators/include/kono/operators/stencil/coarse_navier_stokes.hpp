@@ -40,8 +40,8 @@ class CoarseNavierStokes {
   CoarseNavierStokes& operator=(CoarseNavierStokes&&) noexcept;
 
   /// u_out = one time step from u_in. u_out may be u_in.
-  void step(execution_space const& space, tensor_type const& u_in, tensor_type const& coeffs,
-            tensor_type const& params, tensor_type const& u_out) const;
+  void step(execution_space const& space, tensor_type const& u_in, tensor_type const& coeffs, tensor_type const& params,
+            tensor_type const& u_out) const;
 
   /// Reverse mode of step() at (u_in, coeffs, params): du_in = (d u_out / d u_in)^T du_out and
   /// dcoeffs (=, or += when accumulate_dcoeffs) (d u_out / d coeffs)^T du_out; dcoeffs empty
@@ -58,7 +58,7 @@ class CoarseNavierStokes {
   /// w [B, 1, n, n] at the corners: w[j][i] = (v[j][i] - v[j][i-1]) / h - (u[j][i] - u[j-1][i]) / h.
   void vorticity(execution_space const& space, tensor_type const& u, tensor_type const& w) const;
 
-  /// max(|u|, |v|) dt / h over the batch (a device reduction; fences `space`).
+  /// max(|u|, |v|) dt / h over the batch, NaNs skipped (a device reduction; fences `space`).
   double max_cfl(execution_space const& space, tensor_type const& u) const;
 
   /// Throws Error{non_finite} naming `step`, the sample, the cell (j, i), the component and the

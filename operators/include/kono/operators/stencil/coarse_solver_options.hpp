@@ -24,8 +24,8 @@ struct CoarseSolverOptions {
   double dt = 0.0;                           ///< time step (must be set: > 0)
   double drag = 0.1;                         ///< linear drag coefficient (>= 0)
   int forcing_wavenumber = 4;                ///< k_f of the Kolmogorov forcing (>= 0)
-  TimeStepper time_stepper = TimeStepper::rk3;
-  int stencil_size = 4;                      ///< S of the interpolation stencils (even, >= 2)
+  TimeStepper time_stepper = TimeStepper::rk3;  ///< integrator (projection after every stage)
+  int stencil_size = 4;                         ///< S of the interpolation stencils (even, >= 2)
 
   /// Throws Error{invalid_argument} naming the first bad option and its value.
   void validate() const;

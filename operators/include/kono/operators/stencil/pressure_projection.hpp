@@ -37,6 +37,10 @@ class PressureProjection {
   /// div [B, 1, n, n] = D u at the cell centres (u [B, 2, n, n]); throws Error{size_mismatch}.
   void divergence(execution_space const& space, tensor_type const& u, tensor_type const& div) const;
 
+  /// p [B, 1, n, n] with L p = div (mean-zero p; div's mean is ignored) for div [B, 1, n, n];
+  /// p may be div. The block-decomposed solver calls it on the gathered divergence.
+  void pressure(execution_space const& space, tensor_type const& div, tensor_type const& p) const;
+
   int n() const noexcept { return m_n; }
   double h() const noexcept { return m_h; }
 
