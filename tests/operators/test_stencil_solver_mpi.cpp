@@ -126,3 +126,32 @@ TEST(DecomposedSolver, BadInputOnOneRankThrowsOnEveryRank) {
     EXPECT_KONO_ERROR(block.step(exec, good, c, p, good), invalid_argument, "some ranks pass coefficients");
 }
 }  // namespace
+
+namespace {
+TEST(DecomposedSolver, FloatMatchesTheSerialFloatSolver) {
+  int const n = 16;
+  CoarseSolverOptions o;
+  o.dt = 0.5 * (o.domain_length / n) / 7;
+  using TensorF = kono::Tensor<Space, float>;
+  kono::stencil::CoarseNavierStokes<Space, float> serial(o, n);
+  kono::stencil::DecomposedCoarseNavierStokes<Space, float> block(o, n, MPI_COMM_WORLD);
+  kono::Tensor<Kokkos::HostSpace, float> h("u", Shape{1, 2, n, n});
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> d(-1.f, 1.f);
+  for (index_t k = 0; k < h.size(); ++k) h.data()(k) = d(rng);
+  TensorF u = h.clone_to<Space>("u");
+  serial.projection().apply(exec, u, u);
+  kono::Tensor<Kokkos::HostSpace, float> ph("p", Shape{1, 2});
+  ph.data()(0) = 0.01f, ph.data()(1) = 1.0f;
+  TensorF const p = ph.clone_to<Space>("p");
+  TensorF local = block.local_rows(exec, u);
+  for (int s = 0; s < 5; ++s) {
+    serial.step(exec, u, TensorF(), p, u);
+    block.step(exec, local, TensorF(), p, local);
+  }
+  auto const a = block.gather(exec, local).to_host(), b = u.to_host();
+  double m = 0;
+  for (index_t k = 0; k < a.size(); ++k) m = std::max(m, double(std::abs(a.data()(k) - b.data()(k))));
+  EXPECT_LT(m, 1e-5);
+}
+}  // namespace
