@@ -59,9 +59,14 @@ void add_parameter_gradient(Exec const& space, V const& dx, V const& dpar) {
       KOKKOS_LAMBDA(int b, int p, int j, int i) { dx(b, C - P + p, j, i) += dpar(b, p, j, i); });
 }
 
-LayerConfig conv_config(int in, int out, int kernel) {
-  return {{"type", "conv"},   {"dim", 2},          {"in_channels", in},           {"out_channels", out},
-          {"kernel", kernel}, {"padding", "same"}, {"padding_mode", "periodic"}, {"bias", true}};
+LayerConfig conv_config(int in, int out, int kernel, bool valid_rows) {
+  LayerConfig c = {{"type", "conv"},   {"dim", 2},          {"in_channels", in},           {"out_channels", out},
+                   {"kernel", kernel}, {"padding", "same"}, {"padding_mode", "periodic"}, {"bias", true}};
+  if (valid_rows) {
+    c["padding"] = {0, kernel / 2};
+    c["padding_mode"] = {"zero", "periodic"};
+  }
+  return c;
 }
 }  // namespace
 
@@ -80,7 +85,7 @@ StencilNetwork<MemorySpace, Scalar>::StencilNetwork(Options const& o) : m_option
   for (int l = 0; l <= o.layers; ++l) {
     int const in = l == 0 ? o.in_channels : o.hidden;
     int const out = l == o.layers ? o.out_channels : o.hidden;
-    m_convs.push_back(create_layer<MemorySpace, Scalar>(conv_config(in, out, o.kernel), where));
+    m_convs.push_back(create_layer<MemorySpace, Scalar>(conv_config(in, out, o.kernel, o.valid_rows), where));
     if (l == o.layers) break;
     m_activations.push_back(create_layer<MemorySpace, Scalar>({{"type", o.activation}}, where));
     if (o.attention)
@@ -95,7 +100,7 @@ std::unique_ptr<Layer<MemorySpace, Scalar>> StencilNetwork<MemorySpace, Scalar>:
   char const* where = "stencil_network";
   Impl::check_config_keys(cfg, "stencil_network",
                           {"in_channels", "parameters", "hidden", "layers", "kernel", "out_channels", "activation",
-                           "attention", "attention_hidden"},
+                           "attention", "attention_hidden", "valid_rows"},
                           where);
   Options o;
   o.in_channels = config_get<int>(cfg, "in_channels", where);
@@ -107,16 +112,19 @@ std::unique_ptr<Layer<MemorySpace, Scalar>> StencilNetwork<MemorySpace, Scalar>:
   o.activation = config_get<std::string>(cfg, "activation", where, o.activation);
   o.attention = config_get<bool>(cfg, "attention", where, o.attention);
   o.attention_hidden = config_get<int>(cfg, "attention_hidden", where, o.attention_hidden);
+  o.valid_rows = config_get<bool>(cfg, "valid_rows", where, o.valid_rows);
   return std::make_unique<StencilNetwork>(o);
 }
 
 template <class MemorySpace, class Scalar>
 LayerConfig StencilNetwork<MemorySpace, Scalar>::config() const {
   Options const& o = m_options;
-  return {{"type", "stencil_network"}, {"in_channels", o.in_channels}, {"parameters", o.parameters},
+  LayerConfig c = {{"type", "stencil_network"}, {"in_channels", o.in_channels}, {"parameters", o.parameters},
           {"hidden", o.hidden},         {"layers", o.layers},           {"kernel", o.kernel},
           {"out_channels", o.out_channels}, {"activation", o.activation}, {"attention", o.attention},
           {"attention_hidden", o.attention_hidden}};
+  if (o.valid_rows) c["valid_rows"] = true;
+  return c;
 }
 
 template <class MemorySpace, class Scalar>
@@ -124,7 +132,11 @@ Shape StencilNetwork<MemorySpace, Scalar>::output_shape(Shape const& in) const {
   KONO_USER_REQUIRE(in.rank() == 4 && in[1] == m_options.in_channels, size_mismatch,
                     "kono::stencil_network: input " << in.to_string() << " is not [B, " << m_options.in_channels
                                                     << ", ny, nx]");
-  return in.with_extent(1, m_options.out_channels);
+  if (!m_options.valid_rows) return in.with_extent(1, m_options.out_channels);
+  KONO_USER_REQUIRE(in[2] > 2 * reach(), size_mismatch,
+                    "kono::stencil_network: input " << in.to_string() << " has no rows left after " << 2 * reach()
+                                                    << " halo rows (valid_rows)");
+  return Shape({in[0], m_options.out_channels, in[2] - 2 * reach(), in[3]});
 }
 
 template <class MemorySpace, class Scalar>
@@ -187,7 +199,6 @@ auto StencilNetwork<MemorySpace, Scalar>::forward_impl(execution_space const& sp
   ctx->in = x.shape();
   Options const& o = m_options;
   std::string const key = "forward " + x.shape().to_string();
-  Shape const hidden = x.shape().with_extent(1, o.hidden);
   std::size_t slot = 0;
   tensor_type h = x;
   for (int l = 0; l <= o.layers; ++l) {
@@ -195,12 +206,13 @@ auto StencilNetwork<MemorySpace, Scalar>::forward_impl(execution_space const& sp
       ctx->convs.push_back(m_convs[l]->forward(space, h, y));
       break;
     }
+    Shape const hidden = m_convs[l]->output_shape(h.shape());  // fewer rows per layer with valid_rows
     tensor_type a = m_workspace.get(key, slot++, hidden, "kono::StencilNetwork::conv");
     ctx->convs.push_back(m_convs[l]->forward(space, h, a));
     tensor_type g = m_workspace.get(key, slot++, hidden, "kono::StencilNetwork::activation");
     ctx->activations.push_back(m_activations[l]->forward(space, a, g));
     if (o.attention) {
-      tensor_type cat = m_workspace.get(key, slot++, x.shape().with_extent(1, o.hidden + o.parameters),
+      tensor_type cat = m_workspace.get(key, slot++, hidden.with_extent(1, o.hidden + o.parameters),
                                         "kono::StencilNetwork::concat");
       concat_parameters(space, g.template view<4>(), x.template view<4>(), o.parameters, cat.template view<4>());
       tensor_type att = m_workspace.get(key, slot++, hidden, "kono::StencilNetwork::attention");
@@ -219,6 +231,8 @@ void StencilNetwork<MemorySpace, Scalar>::backward_impl(execution_space const& s
                                                         GradientMode mode) const {
   auto const& ctx = static_cast<NetworkContext<MemorySpace, Scalar> const&>(base_ctx);
   Options const& o = m_options;
+  KONO_USER_REQUIRE(!o.valid_rows, unsupported,
+                    "kono::stencil_network: a valid_rows network serves decomposed inference; it has no backward");
   std::string const key = "backward " + ctx.in.to_string();
   Shape const hidden = ctx.in.with_extent(1, o.hidden);
   tensor_type dh = m_workspace.get(key, 0, hidden, "kono::StencilNetwork::dh");

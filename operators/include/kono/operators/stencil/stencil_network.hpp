@@ -32,6 +32,9 @@ class StencilNetwork final : public Layer<MemorySpace, Scalar> {
     std::string activation = "gelu";
     bool attention = false;    ///< CAPE channel attention after every hidden layer
     int attention_hidden = 32; ///< width of the attention MLP
+    /// No padding along y (axis 2): each conv drops kernel - 1 rows, so an input block with
+    /// reach() halo rows on each side gives its interior rows (domain decomposition in y).
+    bool valid_rows = false;
   };
   /// Throws Error{invalid_argument} naming the bad option.
   explicit StencilNetwork(Options const& options);
@@ -39,6 +42,7 @@ class StencilNetwork final : public Layer<MemorySpace, Scalar> {
   static std::unique_ptr<base> from_config(LayerConfig const& cfg);
   std::string type_name() const override { return "stencil_network"; }
   LayerConfig config() const override;
+  /// [B, out_channels, ny, nx], or ny - 2 reach() rows with valid_rows.
   Shape output_shape(Shape const& in) const override;
   std::size_t num_parameters() const override;
   std::vector<ParameterSlice> parameter_slices() const override;  ///< "conv<l>.*", "attention<l>.*"

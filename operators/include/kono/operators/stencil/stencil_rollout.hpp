@@ -76,6 +76,9 @@ class StencilRollout final : public Layer<MemorySpace, Scalar> {
   /// and cell if options.cfl_limit > 0 and the state blows up.
   void rollout(execution_space const& space, tensor_type const& x, int steps,
                std::function<void(int, tensor_type const&)> const& on_step) const;
+  /// The stencil network and constraint (null for the classical solver), for decomposed evaluation.
+  base const* network() const noexcept { return m_network.get(); }
+  base const* constraint() const noexcept { return m_constraint.get(); }
   /// Vorticity at the corners of velocity u [B, 2, n, n] into w [B, 1, n, n].
   void vorticity(execution_space const& space, tensor_type const& u, tensor_type const& w) const;
 
