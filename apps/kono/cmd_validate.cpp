@@ -18,6 +18,7 @@
 #include <kono/solvers/random_fields.hpp>
 
 #include "subcommands.hpp"
+#include "train_stencil.hpp"
 #include "workflow.hpp"
 
 namespace kono::app {
@@ -25,7 +26,7 @@ namespace kono::app {
 std::vector<OptionSpec> validate_option_specs() {
   return {
       {"model", "", "model file written by kono train (required)"},
-      {"problem", "darcy", "reference problem: darcy"},
+      {"problem", "", "reference problem: darcy (FNO, MgNO, MLP), kolmogorov (learned_stencil, tsm); default from the model"},
       {"resolution", "", "comma list of resolutions (default: the training resolution and twice it)"},
       {"zero_shot", "",
        "comma list of extra resolutions evaluated beside --resolution, e.g. 64,128 (rows off the training grid(s) "
@@ -40,6 +41,11 @@ std::vector<OptionSpec> validate_option_specs() {
       {"darcy.low", "3", "coefficient elsewhere"},
       {"darcy.forcing", "1", "right-hand side f"},
       {"darcy.rtol", "1e-10", "KSP relative tolerance (-ksp_rtol overrides)"},
+      {"kolmogorov.dns", "256", "kolmogorov: DNS resolution of the fresh trajectories (a multiple of twice the model's grid)"},
+      {"kolmogorov.warmup", "10", "kolmogorov: warm-up time discarded before the trajectories start"},
+      {"kolmogorov.steps", "60", "kolmogorov: snapshots per fresh trajectory (the rollouts start after 1 time unit of history)"},
+      {"kolmogorov.nu", "1e-3", "kolmogorov: viscosity of the fresh trajectories"},
+      {"kolmogorov.out", "", "kolmogorov: directory of the fresh data and rollout outputs (default: <model stem>_validate)"},
   };
 }
 
@@ -149,10 +155,14 @@ ResolutionReport validate_darcy(RealModel const& model, ModelMetadata const& met
 LayerConfig validate_model(Options const& opt, MPI_Comm comm) {
   int rank = 0;
   MPI_Comm_rank(comm, &rank);
-  std::string const model_path = opt.text("model"), json = opt.text("json"), problem = opt.text("problem");
+  std::string const model_path = opt.text("model"), json = opt.text("json");
   KONO_USER_REQUIRE(!model_path.empty(), invalid_argument, "kono validate: --model is required (a file from kono train)");
-  KONO_USER_REQUIRE(problem == "darcy", invalid_argument,
-                    "kono validate: unknown --problem=" << problem << " (known: darcy)");
+  std::string problem = opt.text("problem");
+  if (problem.empty())
+    problem = is_stencil_model(load_model<Space, Real>(model_path, comm).model.model_type()) ? "kolmogorov" : "darcy";
+  KONO_USER_REQUIRE(problem == "darcy" || problem == "kolmogorov", invalid_argument,
+                    "kono validate: unknown --problem=" << problem << " (known: darcy, kolmogorov)");
+  if (problem == "kolmogorov") return validate_stencil_model(opt, comm);
   if (!json.empty()) require_writable(json, "json");
   long long const n = opt.integer("samples");
   KONO_USER_REQUIRE(n >= 1, invalid_argument, "--samples=" << n << " must be >= 1");

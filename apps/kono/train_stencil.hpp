@@ -12,4 +12,7 @@ bool is_stencil_model(std::string const& type);
 /// Trains a learned finite-volume solver on rollout windows with the --train.unroll curriculum.
 /// Collective on comm.
 TrainResult train_stencil_model(Options const& options, MPI_Comm comm);
+/// kono validate --problem=kolmogorov: fresh PETSc DNS, then rollouts against the classical solver
+/// (validate_stencil.cpp). Collective.
+LayerConfig validate_stencil_model(Options const& options, MPI_Comm comm);
 }  // namespace kono::app

@@ -10,7 +10,7 @@
 # Environment: KONO (kono binary), OUT (work dir), NP (ranks), STAGES (data train rollout),
 # DNS (DNS resolution, 256), WARMUP (time units, 10), TRAIN_SAMPLES/TEST_SAMPLES (4/4),
 # TRAIN_STEPS/TEST_STEPS (snapshot intervals of 0.07), EPOCHS, UNROLL, HIDDEN, LAYERS, SUBSTEPS32,
-# SUBSTEPS64, MODELS (li32 tsm32 li64 tsm64 cape32).
+# SUBSTEPS64, STRIDE32/STRIDE64 (snapshots between training windows), MODELS (li32 tsm32 li64 tsm64 cape32).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 KONO=${KONO:-$here/../../build/bin/kono}
@@ -31,6 +31,8 @@ SUBSTEPS32=${SUBSTEPS32:-2}
 SUBSTEPS64=${SUBSTEPS64:-4}
 MODELS=${MODELS:-"li32 tsm32 li64 tsm64 cape32"}
 ROLLOUT_STEPS=${ROLLOUT_STEPS:-100}
+STRIDE32=${STRIDE32:-2}
+STRIDE64=${STRIDE64:-4}
 mpi=(mpiexec -n "$NP")
 [ "$(id -u)" = 0 ] && mpi+=(--allow-run-as-root --oversubscribe)
 mkdir -p "$OUT"
@@ -53,24 +55,24 @@ if stage data; then
   gen train_nu.h5 train "$TRAIN_SAMPLES" 2000 "$TRAIN_STEPS" --ns.nu=7e-4,1.4e-3
 fi
 
-train() {  # train NAME TYPE N SUBSTEPS DATA [extra...]
-  local name=$1 type=$2 n=$3 sub=$4 data=$5
-  shift 5
+train() {  # train NAME TYPE N SUBSTEPS STRIDE DATA [extra...]
+  local name=$1 type=$2 n=$3 sub=$4 stride=$5 data=$6
+  shift 6
   [ -f "$name.h5" ] && { echo "# $name.h5 exists, kept"; return; }
   /usr/bin/time -f "# $name: %e s training" "${mpi[@]}" "$KONO" train --data.file="$data" --data.test_file=test.h5 \
     --model.type="$type" --data.coarse="$n" --model.substeps="$sub" --model.hidden_channels="$HIDDEN" \
     --model.layers="$LAYERS" --train.unroll="$UNROLL" --train.epochs="$EPOCHS" --train.batch_size=8 \
-    --train.window_stride=2 --schedule.lr=1e-3 --schedule.T_max="$EPOCHS" --train.seed=0 --out="$name.h5" "$@"
+    --train.window_stride="$stride" --schedule.lr=1e-3 --schedule.T_max="$EPOCHS" --train.seed=0 --out="$name.h5" "$@"
 }
 
 if stage train; then
   for m in $MODELS; do
     case $m in
-      li32) train li32 learned_stencil 32 "$SUBSTEPS32" train.h5 ;;
-      tsm32) train tsm32 tsm 32 "$SUBSTEPS32" train.h5 ;;
-      li64) train li64 learned_stencil 64 "$SUBSTEPS64" train.h5 ;;
-      tsm64) train tsm64 tsm 64 "$SUBSTEPS64" train.h5 ;;
-      cape32) train cape32 tsm 32 "$SUBSTEPS32" train_nu.h5 --model.attention=true ;;
+      li32) train li32 learned_stencil 32 "$SUBSTEPS32" "$STRIDE32" train.h5 ;;
+      tsm32) train tsm32 tsm 32 "$SUBSTEPS32" "$STRIDE32" train.h5 ;;
+      li64) train li64 learned_stencil 64 "$SUBSTEPS64" "$STRIDE64" train.h5 ;;
+      tsm64) train tsm64 tsm 64 "$SUBSTEPS64" "$STRIDE64" train.h5 ;;
+      cape32) train cape32 tsm 32 "$SUBSTEPS32" "$STRIDE32" train_nu.h5 --model.attention=true ;;
     esac
   done
 fi

@@ -95,6 +95,15 @@ if(NOT k1 STREQUAL k2)
   message(FATAL_ERROR "classical 16x16 correlation differs between runs: ${k1} vs ${k2}")
 endif()
 
+# kono validate on a stencil model: fresh PETSc DNS (the problem follows from the model type), rollouts.
+run(validate --model=tsm_np1.h5 --kolmogorov.dns=32 --kolmogorov.warmup=0.5 --kolmogorov.steps=20 --json=val.json)
+expect("${output}" "2 fresh Kolmogorov trajectories at 32\\^2 \\(PETSc TS" "validate kolmogorov")
+json_get(problem val.json problem)
+json_get(vlabel val.json methods 2 label)
+if(NOT problem STREQUAL "kolmogorov" OR NOT vlabel STREQUAL "classical 32x32")
+  message(FATAL_ERROR "val.json: problem ${problem}, third method ${vlabel}")
+endif()
+
 # 4. A blow-up (CFL limit far below the flow's) stops at step 1 naming the cell; nothing is written.
 run_fail("step 1: sample [0-9]+, cell \\([0-9]+, [0-9]+\\)" rollout --model=classical@8 --data.file=test.h5 --steps=5
          --cfl_limit=0.01 --out=blowup)

@@ -28,4 +28,15 @@
 #include <kono/operators/optimizers/optimizer_registry.hpp>
 #include <kono/operators/optimizers/sgd.hpp>
 #include <kono/operators/resolution/grid_transfer.hpp>
+#include <kono/operators/stencil/channel_attention.hpp>
+#include <kono/operators/stencil/coarse_navier_stokes.hpp>
+#include <kono/operators/stencil/coarse_solver_options.hpp>
+#include <kono/operators/stencil/decomposed_coarse_navier_stokes.hpp>
+#include <kono/operators/stencil/decomposed_stencil_rollout.hpp>
+#include <kono/operators/stencil/hippo.hpp>
+#include <kono/operators/stencil/pressure_projection.hpp>
+#include <kono/operators/stencil/stencil_constraint.hpp>
+#include <kono/operators/stencil/stencil_geometry.hpp>
+#include <kono/operators/stencil/stencil_network.hpp>
+#include <kono/operators/stencil/stencil_rollout.hpp>
 #include <kono/operators/training/trainer.hpp>
