@@ -188,6 +188,13 @@ def main():
         if os.path.exists(cache):
             z = np.load(cache)
             tj, wj, sj, dtj = z["t"], z["w"], float(z["secs"]), float(z["dt"])
+            if tj[-1] < a.corr_time - 1e-9:  # extend the cached trajectory from its last state
+                t2, w2, s2, _ = jax_run(n, 0, 0.0, a.corr_time - tj[-1], a.corr_dt, x64, w0=wj[-1])
+                tj = np.concatenate([tj, tj[-1] + t2[1:]])
+                wj = np.concatenate([wj, w2[1:]])
+                sj += s2
+                np.savez(cache, t=tj, w=wj, secs=sj, dt=dtj)
+                print(f"jax-cfd correlation trajectory extended to t = {tj[-1]:.2f}: {s2:.1f} s", flush=True)
         else:
             tj, wj, sj, dtj = jax_run(n, 0, a.corr_warmup, a.corr_time, a.corr_dt, x64)
             np.savez(cache, t=tj, w=wj, secs=sj, dt=dtj)
