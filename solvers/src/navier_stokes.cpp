@@ -54,6 +54,7 @@ void NavierStokesOptions::validate() const {
                     fq << ": max_steps = " << max_steps << ", expected 1 .. 2e9");
   KONO_USER_REQUIRE(!ts_type.empty(), invalid_argument, fq << ": ts_type is empty");
   KONO_USER_REQUIRE(!arkimex_type.empty(), invalid_argument, fq << ": arkimex_type is empty");
+  KONO_USER_REQUIRE(!rk_type.empty(), invalid_argument, fq << ": rk_type is empty");
   KONO_USER_REQUIRE(std::isfinite(domain_length) && domain_length > 0, invalid_argument,
                     fq << ": domain_length = " << domain_length << ", expected a finite value > 0");
   KONO_USER_REQUIRE(std::isfinite(drag) && drag >= 0, invalid_argument,
@@ -102,7 +103,7 @@ struct NavierStokesSolver::Impl {
   bool imex = false;
   long long rhs_evals = 0;
   std::exception_ptr callback_error;
-  std::string ts_type, adapt_type;
+  std::string ts_type, adapt_type, ts_subtype;
   double rtol = 0, atol = 0;
 
   ~Impl() {
@@ -313,6 +314,7 @@ struct NavierStokesSolver::Impl {
     KONO_PETSC_CHECK(TSSetType(ts, opt.ts_type.c_str()));
     // Only takes effect for TSARKIMEX (a no-op for other types); -<prefix>ts_arkimex_type overrides.
     KONO_PETSC_CHECK(TSARKIMEXSetType(ts, opt.arkimex_type.c_str()));
+    KONO_PETSC_CHECK(TSRKSetType(ts, opt.rk_type.c_str()));  // likewise for TSRK
     KONO_PETSC_CHECK(TSSetTime(ts, 0.0));
     KONO_PETSC_CHECK(TSSetTimeStep(ts, opt.initial_dt));
     KONO_PETSC_CHECK(TSSetMaxTime(ts, t_end));
@@ -341,6 +343,29 @@ struct NavierStokesSolver::Impl {
     PetscBool is_arkimex = PETSC_FALSE;
     KONO_PETSC_CHECK(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(ts), TSARKIMEX, &is_arkimex));
     imex = is_arkimex == PETSC_TRUE;
+    // A type chosen by -<prefix>ts_type after a different opt.ts_type gets PETSc's default subtype;
+    // give it kono's (arkimex 4, rk 5dp) unless the subtype option is set too.
+    {
+      PetscBool has_sub = PETSC_FALSE, is_rk = PETSC_FALSE;
+      KONO_PETSC_CHECK(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(ts), TSRK, &is_rk));
+      if (imex) {
+        KONO_PETSC_CHECK(PetscOptionsHasName(nullptr, opt.options_prefix.c_str(), "-ts_arkimex_type", &has_sub));
+        if (!has_sub) KONO_PETSC_CHECK(TSARKIMEXSetType(ts, opt.arkimex_type.c_str()));
+      } else if (is_rk) {
+        KONO_PETSC_CHECK(PetscOptionsHasName(nullptr, opt.options_prefix.c_str(), "-ts_rk_type", &has_sub));
+        if (!has_sub) KONO_PETSC_CHECK(TSRKSetType(ts, opt.rk_type.c_str()));
+      }
+      ts_subtype.clear();
+      if (imex) {
+        TSARKIMEXType st = nullptr;
+        KONO_PETSC_CHECK(TSARKIMEXGetType(ts, &st));
+        ts_subtype = st ? st : "";
+      } else if (is_rk) {
+        TSRKType st = nullptr;
+        KONO_PETSC_CHECK(TSRKGetType(ts, &st));
+        ts_subtype = st ? st : "";
+      }
+    }
     KONO_PETSC_CHECK(TSSetRHSFunction(ts, nullptr, rhs_function, this));
     if (imex) {
       KONO_PETSC_CHECK(TSSetIFunction(ts, nullptr, i_function, this));
@@ -428,6 +453,7 @@ index_t NavierStokesSolver::size() const noexcept { return m_impl->nr; }
 void NavierStokesSolver::set_extra_forcing(NavierStokesForcing g) { m_impl->extra = std::move(g); }
 std::vector<double> NavierStokesSolver::forcing_field() const { return m_impl->f; }
 std::string NavierStokesSolver::ts_type() const { return m_impl->ts_type; }
+std::string NavierStokesSolver::ts_subtype() const { return m_impl->ts_subtype; }
 double NavierStokesSolver::rtol() const { return m_impl->rtol; }
 double NavierStokesSolver::atol() const { return m_impl->atol; }
 std::string NavierStokesSolver::adapt_type() const { return m_impl->adapt_type; }

@@ -146,7 +146,7 @@ NavierStokesDatasetReport generate_navier_stokes_dataset(NavierStokesDatasetOpti
     amps[std::size_t(k)] = amplitude_of(options, k);
   }
   // TS settings as PETSc applied them (after the options database), from rank 0.
-  char ts_type[64] = "", adapt_type[64] = "";
+  char ts_type[64] = "", adapt_type[64] = "", ts_subtype[64] = "";
   double tol[2] = {0, 0};  // rtol, atol
   int imex = 0;
 
@@ -202,6 +202,7 @@ NavierStokesDatasetReport generate_navier_stokes_dataset(NavierStokesDatasetOpti
       if (ts_type[0] == '\0') {
         std::snprintf(ts_type, sizeof ts_type, "%s", solver.ts_type().c_str());
         std::snprintf(adapt_type, sizeof adapt_type, "%s", solver.adapt_type().c_str());
+        std::snprintf(ts_subtype, sizeof ts_subtype, "%s", solver.ts_subtype().c_str());
         tol[0] = solver.rtol();
         tol[1] = solver.atol();
         imex = solver.imex() ? 1 : 0;
@@ -228,6 +229,7 @@ NavierStokesDatasetReport generate_navier_stokes_dataset(NavierStokesDatasetOpti
   MPI_Allreduce(MPI_IN_PLACE, seconds.data(), int(N), MPI_DOUBLE, MPI_SUM, comm);
   MPI_Bcast(ts_type, sizeof ts_type, MPI_CHAR, 0, comm);
   MPI_Bcast(adapt_type, sizeof adapt_type, MPI_CHAR, 0, comm);
+  MPI_Bcast(ts_subtype, sizeof ts_subtype, MPI_CHAR, 0, comm);
   MPI_Bcast(tol, 2, MPI_DOUBLE, 0, comm);
   MPI_Bcast(&imex, 1, MPI_INT, 0, comm);
 
@@ -339,6 +341,7 @@ NavierStokesDatasetReport generate_navier_stokes_dataset(NavierStokesDatasetOpti
                          : "PETSc TS, whole right-hand side explicit; steps hit the output times exactly (MATCHSTEP)");
   w.write_attribute(obj, "ts_type", std::string(ts_type));
   w.write_attribute(obj, "ts_adapt_type", std::string(adapt_type));
+  w.write_attribute(obj, "ts_subtype", std::string(ts_subtype));
   w.write_attribute(obj, "ts_rtol", tol[0]);
   w.write_attribute(obj, "ts_atol", tol[1]);
   w.write_attribute(obj, "ts_initial_dt", so.initial_dt);

@@ -48,6 +48,7 @@ struct NavierStokesOptions {
   int forcing_wavenumber = 4;       ///< Kolmogorov: k, periods of the forcing per domain length (k' = 2 pi k / L)
   std::string ts_type = "arkimex";  ///< arkimex: viscous term implicit (exact FFT solve); explicit types get the full RHS
   std::string arkimex_type = "4";   ///< TSARKIMEXSetType default (fewest right-hand sides at 64^2 of 3, 4, 5; see docs)
+  std::string rk_type = "5dp";      ///< TSRKSetType default when ts_type is "rk" (kono generate's Kolmogorov default)
   double rtol = 1e-6;               ///< TSSetTolerances relative tolerance of the adaptive step control
   double atol = 1e-6;               ///< TSSetTolerances absolute tolerance
   double initial_dt = 1e-3;         ///< first step (and every step with -<prefix>ts_adapt_type none)
@@ -57,7 +58,7 @@ struct NavierStokesOptions {
 
   /// Throws Error{invalid_argument} naming the field: resolution below the minimum, nu negative
   /// or not finite, times empty / not increasing / negative / not finite, tolerances not > 0,
-  /// initial_dt not > 0, max_steps < 1, empty ts_type or arkimex_type, domain_length not > 0,
+  /// initial_dt not > 0, max_steps < 1, empty ts_type, arkimex_type or rk_type, domain_length not > 0,
   /// drag negative or not finite, forcing_amplitude not finite, forcing_wavenumber outside
   /// 1 .. n/2 - 1 (Kolmogorov).
   void validate() const;
@@ -142,6 +143,7 @@ class NavierStokesSolver {
   double rtol() const;
   double atol() const;
   std::string adapt_type() const;  ///< TSAdaptType of the last solve ("basic", "none", ...)
+  std::string ts_subtype() const;  ///< ARKIMEX or RK type of the last solve ("4", "5dp"); "" for other types
   bool imex() const;               ///< the last solve split the viscous term off as implicit
 
  private:
