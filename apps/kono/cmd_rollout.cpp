@@ -238,10 +238,10 @@ int rollout_main(std::vector<std::string> const& args) {
                 << " solver step(s) each) in " << std::setprecision(4) << me.seconds << " s on rank 0\n";
   }
 
-  // Gather the correlations on rank 0; the duration and speed of every method.
+  // Every rank gathers all correlations, so the report (and the file attribute) agree everywhere.
   std::vector<int> counts(static_cast<std::size_t>(size)), displs(static_cast<std::size_t>(size));
   int const mine = int(local * (steps + 1));
-  MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm);
+  MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
   for (int p = 1; p < size; ++p) displs[std::size_t(p)] = displs[std::size_t(p - 1)] + counts[std::size_t(p - 1)];
   LayerConfig report = {{"data", ref.source},
                         {"start_snapshot", start},
@@ -256,7 +256,7 @@ int rollout_main(std::vector<std::string> const& args) {
   std::vector<std::vector<double>> all_corr;
   for (auto& me : methods) {
     std::vector<double> all(std::size_t(ref.samples * (steps + 1)));
-    MPI_Gatherv(me.corr.data(), mine, MPI_DOUBLE, all.data(), counts.data(), displs.data(), MPI_DOUBLE, 0, comm);
+    MPI_Allgatherv(me.corr.data(), mine, MPI_DOUBLE, all.data(), counts.data(), displs.data(), MPI_DOUBLE, comm);
     double slowest = me.seconds;
     MPI_Allreduce(&me.seconds, &slowest, 1, MPI_DOUBLE, MPI_MAX, comm);
     std::vector<double> durations;
@@ -298,7 +298,7 @@ int rollout_main(std::vector<std::string> const& args) {
     for (int k = 0; k <= steps; ++k) t.push_back(ref.t[std::size_t(start + k)]);
     w.write_array("/t", Shape({index_t(steps + 1)}), t);
     for (std::size_t m = 0; m < methods.size(); ++m) {
-      std::vector<double> c = rank == 0 ? all_corr[m] : std::vector<double>(all_corr[m].size());
+      std::vector<double> const& c = all_corr[m];
       w.write_array("/correlation/" + std::to_string(m), Shape({ref.samples, index_t(steps + 1)}), c);
       w.write_attribute("/correlation/" + std::to_string(m), "label", methods[m].label);
     }
