@@ -69,6 +69,7 @@ std::vector<OptionSpec> train_option_specs() {
       {"train.checkpoint", "", "checkpoint file written every train.checkpoint_every epochs (empty: none)"},
       {"train.checkpoint_every", "0", "epochs between checkpoints (0: only at the end)"},
       {"train.resume", "", "checkpoint to resume from (same options otherwise)"},
+      {"train.init", "", "start from the parameters of this model file (same family and size; fine-tuning); a fresh optimiser and schedule"},
       {"train.progress", "true", "one progress line per epoch on rank 0"},
       {"out", "model.h5", "model file to write; the learning curve goes to <stem>_curve.csv/.json"},
       {"data.coarse", "32", "learned_stencil/tsm: coarse grid n of the trajectories <group>/coarse_<n>/velocity"},
@@ -325,6 +326,14 @@ TrainResult train_model(Options const& opt, MPI_Comm comm) {
   trainer.add_eval_loss("h1", std::make_unique<RelativeH1Loss<Space, Real>>());
   trainer.set_target_normalizer(target_norm);
 
+  std::string const init = opt.text("train.init");
+  if (!init.empty()) {
+    KONO_USER_REQUIRE(opt.text("train.resume").empty(), invalid_argument, "--train.init and --train.resume exclude each other");
+    auto loaded = load_model<Space, Real>(init, comm);
+    KONO_USER_REQUIRE(loaded.model.architecture() == model.architecture(), invalid_argument,
+                      init << " (--train.init) holds a different architecture than --model.* describe");
+    Kokkos::deep_copy(model.parameters(), loaded.model.parameters());
+  }
   std::string const resume = opt.text("train.resume");
   if (!resume.empty()) {
     auto loaded = load_model<Space, Real>(resume, comm);

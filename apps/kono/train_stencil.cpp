@@ -165,6 +165,22 @@ TrainResult train_stencil_model(Options const& opt, MPI_Comm comm) {
     curve = learning_curve_from_json(loaded->checkpoint->learning_curve_json);
     if (rank == 0) std::cout << "kono train: resuming " << resume << " after epoch " << done << "\n";
   }
+  // --train.init: parameters of a trained model of the same family and size (the unroll length may differ).
+  std::string const init = opt.text("train.init");
+  if (!init.empty()) {
+    KONO_USER_REQUIRE(resume.empty(), invalid_argument, "--train.init and --train.resume exclude each other");
+    auto const start_from = load_model<Space, Real>(init, comm);
+    LayerConfig a = start_from.model.architecture(), b = model.architecture();
+    a.erase("steps");
+    b.erase("steps");
+    a.erase("cfl_limit");
+    b.erase("cfl_limit");
+    KONO_USER_REQUIRE(start_from.model.model_type() == type && a == b, invalid_argument,
+                      init << " (--train.init) holds a different " << start_from.model.model_type()
+                           << " model than --model.* describe (the solver, network and HiPPO settings must agree)");
+    Kokkos::deep_copy(model.parameters(), start_from.model.parameters());
+    put(meta.provenance, "init", init);
+  }
   if (rank == 0)
     std::cout << "kono train: " << type << " with " << model.num_parameters() << " parameters on " << train.samples
               << " trajectories of " << train.times << " snapshots (" << n << "x" << n << ", interval " << train.dt

@@ -4,12 +4,12 @@
 # rollouts against the classical coarse solver at 32^2 ... 256^2: highly-correlated duration and
 # wall time per simulated time unit. Prints the tables of docs/stencil.md.
 #
-#   bench/stencil/run.sh                       # everything (about 1.5 h on 2 cores)
+#   bench/stencil/run.sh                       # everything (about 1 h on 2 cores)
 #   STAGES="rollout" bench/stencil/run.sh      # only the rollouts of already trained models
 #
 # Environment: KONO (kono binary), OUT (work dir), NP (ranks), STAGES (data train rollout),
 # DNS (DNS resolution, 256), WARMUP (time units, 10), TRAIN_SAMPLES/TEST_SAMPLES (4/4),
-# TRAIN_STEPS/TEST_STEPS (snapshot intervals of 0.07), EPOCHS, UNROLL, HIDDEN, LAYERS, SUBSTEPS32,
+# TRAIN_STEPS/TEST_STEPS (snapshot intervals of 0.07), EPOCHS32/64, UNROLL32/64, HIDDEN, LAYERS, SUBSTEPS32,
 # SUBSTEPS64, STRIDE32/STRIDE64 (snapshots between training windows), MODELS (li32 tsm32 li64 tsm64 cape32).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,8 +23,10 @@ TRAIN_SAMPLES=${TRAIN_SAMPLES:-4}
 TEST_SAMPLES=${TEST_SAMPLES:-4}
 TRAIN_STEPS=${TRAIN_STEPS:-172}
 TEST_STEPS=${TEST_STEPS:-115}
-EPOCHS=${EPOCHS:-6}
-UNROLL=${UNROLL:-1,4,8}
+EPOCHS32=${EPOCHS32:-12}
+UNROLL32=${UNROLL32:-1,4,8,16}
+EPOCHS64=${EPOCHS64:-6}
+UNROLL64=${UNROLL64:-1,4,8}
 HIDDEN=${HIDDEN:-32}
 LAYERS=${LAYERS:-4}
 SUBSTEPS32=${SUBSTEPS32:-2}
@@ -58,11 +60,13 @@ fi
 train() {  # train NAME TYPE N SUBSTEPS STRIDE DATA [extra...]
   local name=$1 type=$2 n=$3 sub=$4 stride=$5 data=$6
   shift 6
+  local epochs=$EPOCHS32 unroll=$UNROLL32
+  [ "$n" = 64 ] && { epochs=$EPOCHS64; unroll=$UNROLL64; }
   [ -f "$name.h5" ] && { echo "# $name.h5 exists, kept"; return; }
   /usr/bin/time -f "# $name: %e s training" "${mpi[@]}" "$KONO" train --data.file="$data" --data.test_file=test.h5 \
     --model.type="$type" --data.coarse="$n" --model.substeps="$sub" --model.hidden_channels="$HIDDEN" \
-    --model.layers="$LAYERS" --train.unroll="$UNROLL" --train.epochs="$EPOCHS" --train.batch_size=8 \
-    --train.window_stride="$stride" --schedule.lr=1e-3 --schedule.T_max="$EPOCHS" --train.seed=0 --out="$name.h5" "$@"
+    --model.layers="$LAYERS" --train.unroll="$unroll" --train.epochs="$epochs" --train.batch_size=8 \
+    --train.window_stride="$stride" --schedule.lr=1e-3 --schedule.T_max="$epochs" --train.seed=0 --out="$name.h5" "$@"
 }
 
 if stage train; then
