@@ -282,7 +282,7 @@ TEST(ModelRegistry, BuildsRegisteredModelsAndNamesBadOptions) {
   for (std::size_t i = 0; i < a.extent(0); ++i) EXPECT_EQ(a(i), b(i));  // seed alone decides
   EXPECT_THAT(kono::registered_model_types(), ::testing::Contains("mlp"));
   EXPECT_KONO_ERROR((kono::create_model<GradSpace, double>("mpl", {}, 1)), invalid_argument,
-                    "unknown model type \"mpl\" (--model.type); known: fno, mgno, mlp; did you mean \"mlp\"?");
+                    "unknown model type \"mpl\" (--model.type); known: fno, learned_stencil, mgno, mlp, tsm; did you mean \"mlp\"?");
   EXPECT_KONO_ERROR((kono::create_model<GradSpace, double>("mlp", {{"hiden_channels", 4}}, 1)), invalid_argument,
                     "unknown option \"model.hiden_channels\"; known: ");
 }
