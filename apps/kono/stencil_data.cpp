@@ -63,8 +63,8 @@ Trajectories read_trajectories(Hdf5SampleStore const& store, std::string const& 
   for (std::string const& ds : {vel, g + "/params/nu", g + "/params/forcing_amplitude", g + "/coords/t"})
     KONO_USER_REQUIRE(store.file().has_dataset(ds), invalid_argument,
                       store.path() << " has no dataset \"" << ds << "\" (" << option
-                                   << "; learned stencil models train on kono generate navier-stokes --ns.forcing=kolmogorov "
-                                      "data with --ns.coarse listing "
+                                   << "; stencil models and classical@N run on kono generate navier-stokes "
+                                      "--ns.forcing=kolmogorov data whose --ns.coarse lists "
                                    << n << "); it has: " << missing_hint(store));
   index_t const total = store.num_samples(vel);
   d.samples = max_samples > 0 ? std::min(max_samples, total) : total;

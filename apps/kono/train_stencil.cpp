@@ -126,6 +126,7 @@ TrainResult train_stencil_model(Options const& opt, MPI_Comm comm) {
   to.shuffle_seed = seed;
   to.clip_grad_norm = opt.real("train.clip_grad_norm");
   to.progress = opt.flag("train.progress");
+  to.progress_total_epochs = int(opt.integer("train.epochs"));  // each phase's fit() counts to the run's end
   std::string const stem = path_stem(out);
   to.curve_csv = stem + "_curve.csv";
   to.curve_json = stem + "_curve.json";

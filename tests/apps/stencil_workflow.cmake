@@ -45,6 +45,7 @@ set(common --data.file=train.h5 --data.test_file=test.h5 --data.coarse=16 --mode
 run(train ${common} --model.type=tsm --model.hippo_order=2 --out=tsm_np1.h5)
 expect("${output}" "phase 1/2: unroll 1 step\\(s\\) \\(teacher forcing\\)" "curriculum phase 1")
 expect("${output}" "phase 2/2: unroll 2 step\\(s\\)" "curriculum phase 2")
+expect("${output}" "epoch 1/2 .*phase 2/2.*epoch 2/2 " "progress counts to the run's last epoch in every phase")
 set(launch ${mpi2})
 run(train ${common} --model.type=tsm --model.hippo_order=2 --out=tsm_np2.h5)
 unset(launch)

@@ -50,6 +50,8 @@ void TrainerOptions::validate() const {
   KONO_USER_REQUIRE(clip_grad_norm >= 0, invalid_argument, "--train.clip_grad_norm=" << clip_grad_norm << " must be >= 0");
   KONO_USER_REQUIRE(checkpoint_every >= 0, invalid_argument,
                     "--train.checkpoint_every=" << checkpoint_every << " must be >= 0");
+  KONO_USER_REQUIRE(progress_total_epochs >= 0, invalid_argument,
+                    "kono::TrainerOptions::progress_total_epochs=" << progress_total_epochs << " must be >= 0");
 }
 
 template <class MemorySpace, class Scalar>
@@ -291,8 +293,9 @@ std::vector<EpochRecord> const& Trainer<MemorySpace, Scalar>::fit(
     if (rank == 0) {
       if (m_options.progress) {
         char line[256];
-        std::snprintf(line, sizeof line, "[kono train] epoch %*d/%d  lr %.3e  train_loss %.4f", int(std::to_string(m_options.epochs).size()),
-                      epoch + 1, m_options.epochs, lr, rec.train_loss);
+        int const total = m_options.progress_total_epochs > 0 ? m_options.progress_total_epochs : m_options.epochs;
+        std::snprintf(line, sizeof line, "[kono train] epoch %*d/%d  lr %.3e  train_loss %.4f", int(std::to_string(total).size()),
+                      epoch + 1, total, lr, rec.train_loss);
         std::ostringstream os;
         os << line;
         for (auto const& kv : rec.test) {

@@ -38,6 +38,9 @@ struct TrainerOptions {
   std::string checkpoint_path;    ///< empty: no checkpoints
   int checkpoint_every = 0;       ///< epochs between checkpoints (0: only at the end if a path is set)
   bool progress = true;           ///< one line per epoch on rank 0
+  /// Epochs of the whole run the progress line counts to when fit() covers only part of it (a
+  /// curriculum phase); 0: epochs.
+  int progress_total_epochs = 0;
   void validate() const;          ///< throws Error{invalid_argument} naming the option
 };
 
